@@ -1,0 +1,59 @@
+# Thin wrapper over CMake. Every target installs missing Debian packages first.
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build demo test sanitize asan tsan fuzz bench interop format clean deps
+
+all: build
+
+deps:
+	@sh scripts/deps.sh build
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: a traced example on a libuv loop, printing its trace tree.
+demo: build
+	@$(BUILD)/bin/cotel-demo
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 120
+
+# The whole test suite under ASan+UBSan, then under TSan.
+sanitize: asan tsan
+
+asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCOTEL_SANITIZE=address >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 300
+
+tsan: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCOTEL_SANITIZE=thread >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Fuzz every parser for FUZZ_SECONDS each (libFuzzer, clang).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOTEL_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+bench: build
+	@sh scripts/bench.sh $(BUILD)
+
+interop: build
+	@sh interop/run.sh
+
+format:
+	@find sdk propagators exporters examples tests bench -name '*.[ch]' \
+	  -not -path '*/generated/*' | xargs clang-format -i
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz

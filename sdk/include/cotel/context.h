@@ -1,0 +1,121 @@
+/* cotel: contexts and slots (DESIGN §3).
+ *
+ * A cotel_context is immutable and reference-counted: the active span (local
+ * or remote), baggage and user values. Deriving a child is O(1).
+ *
+ * A slot is a mutable cell holding the current context of one execution
+ * unit. Each thread has exactly one active-slot pointer: by default its own
+ * thread slot; coroutine slots and future slots are switched in around the
+ * code that belongs to them. cotel_context_current() reads the active slot. */
+#ifndef COTEL_CONTEXT_H
+#define COTEL_CONTEXT_H
+
+#include "cotel/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cotel_baggage cotel_baggage; /* see cotel/baggage.h */
+
+/* The empty root context: static, never freed (retain/release are no-ops). */
+cotel_context *cotel_context_root(void);
+/* Reference counting. retain returns its argument; NULL is allowed. */
+cotel_context *cotel_context_retain(cotel_context *ctx);
+void cotel_context_release(cotel_context *ctx);
+
+/* The active span of a context: COTEL_SPAN_NONE when it has none or only a
+ * remote span context. */
+cotel_span cotel_context_span(const cotel_context *ctx);
+/* The span context of the active span, local or remote. COTEL_ENOTFOUND when
+ * the context has none (out zeroed). The tracestate is borrowed from ctx. */
+int cotel_context_span_context(const cotel_context *ctx,
+                               cotel_span_context *out);
+
+/* New child contexts; each returns a new reference in *out. parent NULL
+ * means the current context. COTEL_EINVAL / COTEL_ENOMEM on error. */
+/* A context whose active span is `span`. For a span started under `parent`
+ * this costs nothing (the record embeds its context). */
+int cotel_context_with_span(cotel_context *parent, cotel_span span,
+                            cotel_context **out);
+/* A context carrying a remote span context (as extracted by a propagator).
+ * sc->is_remote is forced true; its tracestate is retained. */
+int cotel_context_with_remote(cotel_context *parent,
+                              const cotel_span_context *sc,
+                              cotel_context **out);
+/* Baggage (borrowed pointer into ctx; NULL when none). */
+cotel_baggage *cotel_context_baggage(const cotel_context *ctx);
+int cotel_context_with_baggage(cotel_context *parent, cotel_baggage *baggage,
+                               cotel_context **out);
+/* User values, keyed by address. `free_fn` (may be NULL) runs on the value
+ * when the context is destroyed. cotel_context_value returns NULL if unset. */
+int cotel_context_with_value(cotel_context *parent, const void *key,
+                             void *value, void (*free_fn)(void *),
+                             cotel_context **out);
+void *cotel_context_value(const cotel_context *ctx, const void *key);
+
+/* ---- Slots ---- */
+
+/* A slot. Embed it in a coroutine or async-operation struct (caller-owned,
+ * like a libuv handle); initialise with cotel_slot_init. */
+typedef struct cotel_slot {
+  cotel_context *ctx; /* owned reference, NULL means root */
+  uint32_t depth;     /* attach nesting depth, for order checks */
+  uint32_t magic;
+} cotel_slot;
+
+/* Initialise a slot holding `ctx` (retained; NULL = root). */
+void cotel_slot_init(cotel_slot *slot, cotel_context *ctx);
+/* Release the slot's context. The slot must not be active anywhere. */
+void cotel_slot_destroy(cotel_slot *slot);
+/* Make `slot` the active slot of the calling thread and return the previous
+ * one. NULL means the thread's own slot. One pointer swap: this is what a
+ * coroutine switch calls (enter on resume, enter(prev) on yield). */
+cotel_slot *cotel_slot_enter(cotel_slot *slot);
+/* The active slot of the calling thread (never NULL). */
+cotel_slot *cotel_slot_active(void);
+
+/* The current context of the calling thread's active slot (borrowed; never
+ * NULL: the root when nothing is attached). */
+cotel_context *cotel_context_current(void);
+/* The active span of the current context (COTEL_SPAN_NONE if none). */
+cotel_span cotel_span_current(void);
+
+/* Token returned by attach; pass it to detach. */
+typedef struct cotel_token {
+  cotel_slot *slot;
+  cotel_context *prev;
+  uint32_t depth;
+} cotel_token;
+
+/* Make ctx (retained) current in the active slot. */
+cotel_token cotel_context_attach(cotel_context *ctx);
+/* Make a span's context current (the span's own embedded context when it was
+ * started under the current context: no allocation). */
+cotel_token cotel_span_make_current(cotel_span span);
+/* Restore the context that was current before the matching attach. A token
+ * detached out of order (not the innermost, or from another slot) is
+ * reported and returns COTEL_EDETACH, leaving the slot unchanged. */
+int cotel_context_detach(cotel_token token);
+
+/* ---- Futures: context captured when work is scheduled, made current when
+ * its callback runs (on whatever thread runs it). ---- */
+typedef struct cotel_future {
+  cotel_slot slot;
+  cotel_slot *saved; /* active slot before enter */
+} cotel_future;
+
+/* Capture the current context (retained) into the future. */
+void cotel_future_capture(cotel_future *f);
+/* Capture an explicit context (retained; NULL = root). */
+void cotel_future_capture_ctx(cotel_future *f, cotel_context *ctx);
+/* Around the callback: make the future's slot active, then restore. */
+void cotel_future_enter(cotel_future *f);
+void cotel_future_leave(cotel_future *f);
+/* Release the captured context (after the last callback). */
+void cotel_future_release(cotel_future *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

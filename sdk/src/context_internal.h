@@ -1,0 +1,68 @@
+/* Private: the context node layout, shared by context.c (slots, futures)
+ * and the span code (which embeds one node in every span record). */
+#ifndef COTEL_CONTEXT_INTERNAL_H
+#define COTEL_CONTEXT_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "cotel/baggage.h"
+#include "cotel/context.h"
+#include "cotel/tracestate.h"
+
+enum cotel__ctx_kind {
+  COTEL__CTX_ROOT = 0,   /* the static root */
+  COTEL__CTX_SPAN,       /* embedded in a span record: refs are the record's */
+  COTEL__CTX_SPAN_REF,   /* heap node pointing at a span (with_span on another
+                            parent): holds a record reference */
+  COTEL__CTX_REMOTE,     /* heap node with a remote span context */
+  COTEL__CTX_BAGGAGE,    /* heap node with baggage */
+  COTEL__CTX_VALUE,      /* heap node with a user key/value */
+};
+
+/* Every node caches the effective span/span context/baggage of its chain,
+ * so lookups are O(1); `parent` is an owned reference that keeps what those
+ * borrowed pointers point to alive. User values walk the chain. */
+struct cotel_context {
+  atomic_uint refs; /* unused for COTEL__CTX_SPAN (the record counts) */
+  uint8_t kind;
+  struct cotel_context *parent;       /* owned reference, NULL for root */
+  struct cotel__span *span;           /* effective local span or NULL */
+  const cotel_span_context *sc;       /* effective span context or NULL */
+  cotel_baggage *baggage;             /* effective baggage or NULL */
+  /* own payload */
+  cotel_span_context remote_sc;       /* COTEL__CTX_REMOTE (tracestate owned) */
+  const void *key;                    /* COTEL__CTX_VALUE */
+  void *value;
+  void (*value_free)(void *);
+};
+
+/* Initialise the node embedded in a span record. `parent` is retained
+ * (NULL = root). sc points at the record's span context. */
+void cotel__context_init_embedded(struct cotel_context *node,
+                                  struct cotel_context *parent,
+                                  struct cotel__span *span,
+                                  const cotel_span_context *sc);
+/* Drop the embedded node's parent reference (record being recycled). */
+void cotel__context_fini_embedded(struct cotel_context *node);
+
+/* Provided by the span code: */
+/* The record's embedded context node. */
+struct cotel_context *cotel__span_embedded_ctx(struct cotel__span *rec);
+/* Record of an embedded node (container_of). */
+struct cotel__span *cotel__span_of_embedded(struct cotel_context *node);
+/* Record reference counting (the embedded node's retain/release map here). */
+void cotel__span_retain(struct cotel__span *rec);
+void cotel__span_release(struct cotel__span *rec);
+/* The current generation of a record (to build a handle). */
+uint32_t cotel__span_gen(struct cotel__span *rec);
+/* The context the span was started under (its embedded node's parent). */
+struct cotel_context *cotel__span_start_parent(struct cotel__span *rec);
+/* Validate a handle: true when rec is live and gen matches. */
+bool cotel__span_handle_ok(cotel_span s);
+
+/* The thread's active slot (one thread-local pointer; NULL means the
+ * thread's own slot, created on first use). */
+extern _Thread_local cotel_slot *cotel__active_slot;
+cotel_slot *cotel__thread_slot(void);
+
+#endif
