@@ -1,0 +1,490 @@
+/* End-to-end tests of build/bin/cotel-hop (examples/cotel-hop): chains of
+ * three hop processes, fan-out, the sleep timer, baggage. Each hop answers
+ * with its trace id, span id, parent id and the span ids of its CLIENT
+ * spans, so the test can check that the whole chain is one trace with each
+ * hop a child of its caller's CLIENT span. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "test_util.h"
+
+/* The hop's own JSON reader, compiled in: the tests read the replies with
+ * the parser the hops use to embed each other's replies. */
+#include "../examples/httpkit/hk_buf.c"
+#include "../examples/httpkit/hk_json.c"
+
+#define N_HOPS 3
+#define WAIT_S 10
+#define FANOUT 20
+
+#define TID "4bf92f3577b34da6a3ce929d0e0e4736"
+#define PID "00f067aa0ba902b7"
+
+typedef struct hop_proc {
+  pid_t pid;
+  int out;
+  int port;
+} hop_proc;
+
+static hop_proc hops[N_HOPS];
+
+static void hop_start(hop_proc *h, const char *name) {
+  const char *dir = getenv("COTEL_BIN_DIR");
+  char path[1024];
+  snprintf(path, sizeof(path), "%s/cotel-hop", dir ? dir : "bin");
+  int pfd[2];
+  assert_int_equal(pipe(pfd), 0);
+  h->pid = fork();
+  assert_true(h->pid >= 0);
+  if (h->pid == 0) {
+    dup2(pfd[1], 1);
+    close(pfd[0]);
+    close(pfd[1]);
+    setenv("OTEL_TRACES_EXPORTER", "none", 1);
+    setenv("OTEL_PROPAGATORS", "tracecontext,baggage", 1);
+    unsetenv("OTEL_SERVICE_NAME");
+    unsetenv("OTEL_TRACES_SAMPLER");
+    unsetenv("OTEL_SDK_DISABLED");
+    execl(path, path, "--port", "0", "--service", name, (char *)NULL);
+    _exit(127);
+  }
+  close(pfd[1]);
+  h->out = pfd[0];
+  char line[128];
+  size_t n = 0;
+  while (n < sizeof(line) - 1) {
+    struct pollfd pf = {h->out, POLLIN, 0};
+    assert_int_equal(poll(&pf, 1, WAIT_S * 1000), 1);
+    assert_int_equal(read(h->out, &line[n], 1), 1);
+    if (line[n] == '\n') break;
+    n++;
+  }
+  line[n] = '\0';
+  assert_int_equal(sscanf(line, "listening on 127.0.0.1:%d", &h->port), 1);
+}
+
+static int hop_stop(hop_proc *h) {
+  int st = 0;
+  kill(h->pid, SIGTERM);
+  waitpid(h->pid, &st, 0);
+  close(h->out);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int setup(void **state) {
+  (void)state;
+  static const char *const names[N_HOPS] = {"hop-a", "hop-b", "hop-c"};
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  for (int i = 0; i < N_HOPS; i++)
+    hop_start(&hops[i], names[i]);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  int bad = 0;
+  for (int i = 0; i < N_HOPS; i++)
+    bad |= hop_stop(&hops[i]);
+  curl_global_cleanup();
+  assert_int_equal(bad, 0); /* every hop shut down cleanly */
+  return 0;
+}
+
+/* ---- HTTP GET (possibly on a thread) ---- */
+
+typedef struct get_req {
+  char url[4096];
+  const char *headers[4];
+  long status;
+  hk_buf body;
+  CURLcode rc;
+} get_req;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud) {
+  return hk_buf_append((hk_buf *)ud, p, sz * n) ? 0 : sz * n;
+}
+
+static void *do_get(void *arg) {
+  get_req *g = arg;
+  CURL *e = curl_easy_init();
+  struct curl_slist *h = NULL;
+  for (size_t i = 0; g->headers[i]; i++)
+    h = curl_slist_append(h, g->headers[i]);
+  curl_easy_setopt(e, CURLOPT_URL, g->url);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT, 3L * WAIT_S);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &g->body);
+  g->rc = curl_easy_perform(e);
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &g->status);
+  hk_buf_append(&g->body, "", 0);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(e);
+  return NULL;
+}
+
+/* GET and parse the JSON reply (status 200 required). */
+static hk_json *get_json(get_req *g) {
+  do_get(g);
+  assert_int_equal(g->rc, CURLE_OK);
+  assert_int_equal(g->status, 200);
+  hk_json *v = NULL;
+  if (hk_json_parse(g->body.data, g->body.len, &v) != 0)
+    fail_msg("not JSON: %s", g->body.data);
+  hk_buf_free(&g->body);
+  return v;
+}
+
+static long get_status(const char *url) {
+  get_req g = {0};
+  snprintf(g.url, sizeof(g.url), "%s", url);
+  do_get(&g);
+  hk_buf_free(&g.body);
+  assert_int_equal(g.rc, CURLE_OK);
+  return g.status;
+}
+
+static void hop_url(char *out, size_t cap, int i) {
+  snprintf(out, cap, "http://127.0.0.1:%d/hop", hops[i].port);
+}
+
+/* ---- JSON checks ---- */
+
+static const char *str_of(const hk_json *o, const char *key) {
+  const hk_json *v = hk_json_get(o, key);
+  if (!v) fail_msg("no \"%s\"", key);
+  if (v->type == HK_JSON_NULL) return NULL;
+  assert_int_equal(v->type, HK_JSON_STRING);
+  return v->str;
+}
+
+static bool is_hex(const char *s, size_t n) {
+  if (!s || strlen(s) != n) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+      return false;
+  return true;
+}
+
+/* The hop's CLIENT span ids, checked against its downstream replies: each
+ * downstream's parent is the CLIENT span that called it, in order. */
+static void assert_children(const hk_json *hop, const hk_json *down, size_t i) {
+  const hk_json *ids = hk_json_get(hop, "client_span_ids");
+  assert_non_null(ids);
+  assert_int_equal(ids->type, HK_JSON_ARRAY);
+  assert_true(i < ids->n);
+  assert_int_equal(down->type, HK_JSON_OBJECT);
+  assert_string_equal(str_of(down, "trace_id"), str_of(hop, "trace_id"));
+  assert_string_equal(str_of(down, "parent_id"), ids->items[i]->str);
+  /* A CLIENT span sits between the two SERVER spans. */
+  assert_string_not_equal(str_of(down, "parent_id"), str_of(hop, "span_id"));
+  assert_string_not_equal(ids->items[i]->str, str_of(hop, "span_id"));
+}
+
+static void assert_hop(const hk_json *hop, const char *service) {
+  assert_non_null(hop);
+  assert_int_equal(hop->type, HK_JSON_OBJECT);
+  assert_string_equal(str_of(hop, "service"), service);
+  assert_true(is_hex(str_of(hop, "trace_id"), 32));
+  assert_true(is_hex(str_of(hop, "span_id"), 16));
+}
+
+/* ---- Tests ---- */
+
+static void test_chain_of_three_hops_is_one_trace(void **state) {
+  (void)state;
+  char b[128], c[128];
+  hop_url(b, sizeof(b), 1);
+  hop_url(c, sizeof(c), 2);
+  get_req g = {0};
+  snprintf(g.url, sizeof(g.url), "http://127.0.0.1:%d/hop?next=%s,%s",
+           hops[0].port, b, c);
+  g.headers[0] = "traceparent: 00-" TID "-" PID "-01";
+  hk_json *a = get_json(&g);
+
+  assert_hop(a, "hop-a");
+  assert_string_equal(str_of(a, "trace_id"), TID);
+  assert_string_equal(str_of(a, "parent_id"), PID);
+  const hk_json *hb = hk_json_get(a, "downstream");
+  assert_hop(hb, "hop-b");
+  assert_children(a, hb, 0);
+  const hk_json *hc = hk_json_get(hb, "downstream");
+  assert_hop(hc, "hop-c");
+  assert_children(hb, hc, 0);
+  /* The last hop calls nobody. */
+  assert_int_equal(hk_json_get(hc, "downstream")->type, HK_JSON_NULL);
+  assert_int_equal(hk_json_get(hc, "client_span_ids")->n, 0);
+  assert_string_equal(str_of(hc, "trace_id"), TID);
+  hk_json_free(a);
+}
+
+static void test_chain_without_traceparent_starts_one_new_trace(void **state) {
+  (void)state;
+  char b[128], c[128];
+  hop_url(b, sizeof(b), 1);
+  hop_url(c, sizeof(c), 2);
+  get_req g = {0};
+  snprintf(g.url, sizeof(g.url), "http://127.0.0.1:%d/hop?next=%s,%s",
+           hops[0].port, b, c);
+  hk_json *a = get_json(&g);
+  assert_hop(a, "hop-a");
+  assert_null(str_of(a, "parent_id"));
+  const hk_json *hb = hk_json_get(a, "downstream");
+  assert_children(a, hb, 0);
+  assert_children(hb, hk_json_get(hb, "downstream"), 0);
+  hk_json_free(a);
+}
+
+static void test_baggage_travels_through_every_hop(void **state) {
+  (void)state;
+  char b[128], c[128];
+  hop_url(b, sizeof(b), 1);
+  hop_url(c, sizeof(c), 2);
+  get_req g = {0};
+  snprintf(g.url, sizeof(g.url), "http://127.0.0.1:%d/hop?next=%s,%s",
+           hops[0].port, b, c);
+  g.headers[0] = "traceparent: 00-" TID "-" PID "-01";
+  g.headers[1] = "baggage: user=alice,tenant=t%201";
+  hk_json *a = get_json(&g);
+  const hk_json *hop = a;
+  for (int i = 0; i < N_HOPS; i++) {
+    const char *bag = str_of(hop, "baggage");
+    if (!bag || !strstr(bag, "user=alice") || !strstr(bag, "tenant=t%201"))
+      fail_msg("hop %d got baggage '%s'", i, bag ? bag : "(none)");
+    hop = hk_json_get(hop, "downstream");
+  }
+  hk_json_free(a);
+}
+
+static void test_sleep_timer_keeps_the_server_span_current(void **state) {
+  (void)state;
+  char b[128];
+  hop_url(b, sizeof(b), 1);
+  get_req g = {0};
+  /* The call to the next hop starts from the timer callback: its CLIENT
+   * span is a child of our SERVER span only if the timer carried it. */
+  snprintf(g.url, sizeof(g.url), "http://127.0.0.1:%d/hop?sleep_ms=10&next=%s",
+           hops[0].port, b);
+  g.headers[0] = "traceparent: 00-" TID "-" PID "-01";
+  hk_json *a = get_json(&g);
+  assert_string_equal(str_of(a, "trace_id"), TID);
+  assert_children(a, hk_json_get(a, "downstream"), 0);
+  hk_json_free(a);
+}
+
+static void test_fanout_through_two_hops_is_one_tree(void **state) {
+  (void)state;
+  char b[128], c[128];
+  hop_url(b, sizeof(b), 1);
+  hop_url(c, sizeof(c), 2);
+  get_req g = {0};
+  snprintf(g.url, sizeof(g.url), "http://127.0.0.1:%d/hop?fanout=%d&next=%s,%s",
+           hops[0].port, FANOUT, b, c);
+  g.headers[0] = "traceparent: 00-" TID "-" PID "-01";
+  hk_json *a = get_json(&g);
+  const hk_json *down = hk_json_get(a, "downstream");
+  assert_non_null(down);
+  assert_int_equal(down->type, HK_JSON_ARRAY);
+  assert_int_equal(down->n, FANOUT);
+  const hk_json *ids = hk_json_get(a, "client_span_ids");
+  for (size_t i = 0; i < FANOUT; i++) {
+    assert_hop(down->items[i], "hop-b");
+    assert_children(a, down->items[i], i);
+    assert_children(down->items[i], hk_json_get(down->items[i], "downstream"),
+                    0);
+    for (size_t j = 0; j < i; j++)
+      assert_string_not_equal(ids->items[i]->str, ids->items[j]->str);
+  }
+  hk_json_free(a);
+}
+
+/* The test itself as the next hop: it answers none of the fan-out calls
+ * until all of them are connected and sent, which only concurrent calls
+ * can achieve. */
+static void test_fanout_calls_are_concurrent(void **state) {
+  (void)state;
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  assert_int_equal(listen(lfd, 64), 0);
+  socklen_t sl = sizeof(sa);
+  getsockname(lfd, (struct sockaddr *)&sa, &sl);
+
+  get_req g = {0};
+  snprintf(g.url, sizeof(g.url),
+           "http://127.0.0.1:%d/hop?fanout=%d&next=http://127.0.0.1:%d/t",
+           hops[0].port, FANOUT, ntohs(sa.sin_port));
+  g.headers[0] = "traceparent: 00-" TID "-" PID "-01";
+  pthread_t thr;
+  assert_int_equal(pthread_create(&thr, NULL, do_get, &g), 0);
+
+  int fds[FANOUT];
+  char parents[FANOUT][17];
+  for (int i = 0; i < FANOUT; i++) {
+    struct pollfd pf = {lfd, POLLIN, 0};
+    if (poll(&pf, 1, WAIT_S * 1000) != 1)
+      fail_msg("only %d of %d calls arrived before any answer", i, FANOUT);
+    fds[i] = accept(lfd, NULL, NULL);
+    assert_true(fds[i] >= 0);
+    char req[4096];
+    size_t n = 0;
+    while (n < sizeof(req) - 1) {
+      ssize_t r = read(fds[i], req + n, sizeof(req) - 1 - n);
+      assert_true(r > 0);
+      n += (size_t)r;
+      req[n] = '\0';
+      if (strstr(req, "\r\n\r\n")) break;
+    }
+    const char *tp = strcasestr(req, "\ntraceparent:");
+    assert_non_null(tp);
+    tp += 13;
+    while (*tp == ' ')
+      tp++;
+    assert_memory_equal(tp, "00-" TID "-", 36);
+    memcpy(parents[i], tp + 36, 16);
+    parents[i][16] = '\0';
+    for (int j = 0; j < i; j++)
+      assert_string_not_equal(parents[i], parents[j]);
+  }
+  for (int i = 0; i < FANOUT; i++) {
+    char body[128], resp[256];
+    int bl = snprintf(body, sizeof(body),
+                      "{\"trace_id\":\"%s\","
+                      "\"parent_id\":\"%s\"}",
+                      TID, parents[i]);
+    int rl = snprintf(resp, sizeof(resp),
+                      "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n"
+                      "Connection: close\r\n\r\n%s",
+                      bl, body);
+    assert_int_equal(write(fds[i], resp, (size_t)rl), rl);
+    close(fds[i]);
+  }
+  pthread_join(thr, NULL);
+  close(lfd);
+  assert_int_equal(g.rc, CURLE_OK);
+  assert_int_equal(g.status, 200);
+  hk_json *a = NULL;
+  assert_int_equal(hk_json_parse(g.body.data, g.body.len, &a), 0);
+  hk_buf_free(&g.body);
+  const hk_json *down = hk_json_get(a, "downstream");
+  assert_int_equal(down->n, FANOUT);
+  for (size_t i = 0; i < FANOUT; i++)
+    assert_children(a, down->items[i], i);
+  hk_json_free(a);
+}
+
+static void test_bad_requests_are_refused(void **state) {
+  (void)state;
+  char url[256];
+  static const char *const bad[] = {"fanout=0", "fanout=x", "fanout=100000",
+                                    "sleep_ms=-1", "next=,http://x/"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hop?%s", hops[0].port,
+             bad[i]);
+    if (get_status(url) != 400) fail_msg("'%s' accepted", bad[i]);
+  }
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/other", hops[0].port);
+  assert_int_equal(get_status(url), 404);
+}
+
+static void test_unreachable_next_hop_answers_null_downstream(void **state) {
+  (void)state;
+  get_req g = {0};
+  snprintf(g.url, sizeof(g.url),
+           "http://127.0.0.1:%d/hop?next=http://127.0.0.1:1/hop", hops[0].port);
+  hk_json *a = get_json(&g);
+  assert_int_equal(hk_json_get(a, "downstream")->type, HK_JSON_NULL);
+  assert_int_equal(hk_json_get(a, "client_span_ids")->n, 1);
+  hk_json_free(a);
+}
+
+/* ---- The JSON reader the hops (and w3c-service) use ---- */
+
+static void json_round_trip(const char *in, const char *want) {
+  hk_json *v = NULL;
+  if (hk_json_parse(in, strlen(in), &v) != 0) fail_msg("rejected: %s", in);
+  hk_buf out = {0};
+  assert_int_equal(hk_json_write(v, &out), 0);
+  assert_string_equal(out.data, want);
+  hk_buf_free(&out);
+  hk_json_free(v);
+}
+
+static void test_json_reader_round_trips_compactly(void **state) {
+  (void)state;
+  json_round_trip(" [ {\"url\" : \"http://x/\", \"arguments\" : [ ] } ] ",
+                  "[{\"url\":\"http://x/\",\"arguments\":[]}]");
+  json_round_trip("{\"a\":[true,false,null,-0.5e+10,12345678901234567890]}",
+                  "{\"a\":[true,false,null,-0.5e+10,12345678901234567890]}");
+  /* Escapes are decoded, then written back in their shortest form. */
+  json_round_trip("\"\\u00e9\\ud83d\\ude00\\/\\\"\\\\\\n\\u0001\"",
+                  "\"\xc3\xa9\xf0\x9f\x98\x80/\\\"\\\\\\n\\u0001\"");
+}
+
+static void test_json_reader_rejects_malformed_input(void **state) {
+  (void)state;
+  static const char *const bad[] = {
+      "",        " ",          "[",           "]",           "[1,]",
+      "{\"a\"}", "{\"a\":}",   "{a:1}",       "01",          "1.",
+      ".5",      "-",          "1e",          "tru",         "nul",
+      "\"abc",   "\"\\x\"",    "\"\\ud800\"", "\"\\udc00\"", "\"a\nb\"",
+      "[1] [2]", "{\"a\":1,}",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    hk_json *v = (hk_json *)1;
+    if (hk_json_parse(bad[i], strlen(bad[i]), &v) == 0)
+      fail_msg("accepted: '%s'", bad[i]);
+    assert_null(v);
+  }
+  /* Nesting is bounded (no stack exhaustion on hostile input): balanced
+   * arrays at the limit parse, one level deeper does not. */
+  char deep[2 * HK_JSON_MAX_DEPTH + 3];
+  for (size_t depth = HK_JSON_MAX_DEPTH; depth <= HK_JSON_MAX_DEPTH + 1;
+       depth++) {
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[2 * depth] = '\0';
+    hk_json *v = NULL;
+    int rc = hk_json_parse(deep, 2 * depth, &v);
+    assert_int_equal(rc, depth <= HK_JSON_MAX_DEPTH ? 0 : COTEL_EPARSE);
+    hk_json_free(v);
+  }
+}
+
+int main(int argc, char **argv) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_json_reader_round_trips_compactly),
+      cmocka_unit_test(test_json_reader_rejects_malformed_input),
+      cmocka_unit_test_setup_teardown(test_chain_of_three_hops_is_one_trace,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_chain_without_traceparent_starts_one_new_trace, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_baggage_travels_through_every_hop,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_sleep_timer_keeps_the_server_span_current, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fanout_through_two_hops_is_one_tree,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fanout_calls_are_concurrent, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_bad_requests_are_refused, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          test_unreachable_next_hop_answers_null_downstream, setup, teardown),
+  };
+  return cotel_test_run(argc, argv, "hop", tests);
+}
