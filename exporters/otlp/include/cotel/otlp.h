@@ -1,0 +1,136 @@
+/* cotel: the OTLP/HTTP span exporter.
+ *
+ * Sends ExportTraceServiceRequest messages (protobuf or OTLP/JSON) with
+ * `POST {endpoint}/v1/traces` through libcurl's multi interface, driven by
+ * the libuv loop the processor gives to start(): export never blocks, and
+ * several requests may be in flight. Retries follow the OTLP spec
+ * ("OTLP/HTTP Throttling" and "Retryable Response Codes"): 429, 502, 503,
+ * 504 and connection failures are retried with exponential backoff and
+ * jitter, honouring Retry-After, all within the export timeout; other
+ * responses are final. A partial success is logged and counted, never
+ * retried.
+ *
+ * Configuration follows the OTLP exporter spec ("Configuration"): fill a
+ * cotel_otlp_options from the environment, then change what the code wants
+ * (code overrides env), then create the exporter. */
+#ifndef COTEL_OTLP_H
+#define COTEL_OTLP_H
+
+#include "cotel/exporter.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cotel_otlp_protocol {
+  COTEL_OTLP_HTTP_PROTOBUF = 0, /* "http/protobuf", the default */
+  COTEL_OTLP_HTTP_JSON = 1,     /* "http/json" */
+} cotel_otlp_protocol;
+
+typedef enum cotel_otlp_compression {
+  COTEL_OTLP_COMPRESSION_NONE = 0,
+  COTEL_OTLP_COMPRESSION_GZIP = 1,
+} cotel_otlp_compression;
+
+/* One extra request header (borrowed; copied by cotel_otlp_exporter_new). */
+typedef struct cotel_otlp_header {
+  const char *name;
+  const char *value;
+} cotel_otlp_header;
+
+/* Exporter options. Every string is borrowed and only needs to live until
+ * cotel_otlp_exporter_new returns (it copies them). Strings that
+ * cotel_otlp_options_from_env fills point into the environment. */
+typedef struct cotel_otlp_options {
+  /* Base URL; "/v1/traces" is appended (a trailing '/' is not doubled).
+   * OTEL_EXPORTER_OTLP_ENDPOINT; default "http://localhost:4318". */
+  const char *endpoint;
+  /* Full URL, used exactly as given; wins over `endpoint` when set.
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT. */
+  const char *traces_endpoint;
+  /* OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL: http/protobuf (default) or
+   * http/json; "grpc" is not supported: a warning and http/protobuf. */
+  cotel_otlp_protocol protocol;
+  /* A "k1=v1,k2=v2" list with percent-encoded values, as in
+   * OTEL_EXPORTER_OTLP_[TRACES_]HEADERS. May be NULL. */
+  const char *headers_list;
+  /* Headers from code; they replace same-named (case-insensitive) ones from
+   * headers_list. */
+  const cotel_otlp_header *headers;
+  size_t n_headers;
+  /* OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION: "gzip" or "none" (default). */
+  cotel_otlp_compression compression;
+  /* Time budget of one export call, retries included, in ms.
+   * OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT; default 10000. */
+  uint32_t timeout_ms;
+  /* PEM files: CA bundle to verify the server (default: the system's),
+   * client certificate and key for mTLS.
+   * OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE, _CLIENT_CERTIFICATE,
+   * _CLIENT_KEY. */
+  const char *certificate;
+  const char *client_certificate;
+  const char *client_key;
+  /* Skip TLS certificate and host verification (https only). The spec
+   * defines OTEL_EXPORTER_OTLP_[TRACES_]INSECURE for gRPC; cotel reads it
+   * for OTLP/HTTP with that meaning and logs a warning when it is used. */
+  bool insecure;
+  /* Export calls in flight at once (cotel_exporter.max_concurrent);
+   * default 2. */
+  unsigned max_concurrent;
+  /* A batch whose encoded request is larger is split into several requests
+   * (a single span is always sent alone). 0 means no limit; default 4 MiB. */
+  size_t max_request_bytes;
+  /* Retry schedule: the n-th retry waits a random time in [d/2, d] with
+   * d = min(initial * multiplier^(n-1), max), or the server's Retry-After.
+   * Defaults 1000 ms, 5000 ms, 1.5 (as other OpenTelemetry SDKs).
+   * max_attempts bounds the attempts (first one included) of one request;
+   * default 5; 0 means unbounded (only the timeout stops retrying). */
+  uint32_t retry_initial_backoff_ms;
+  uint32_t retry_max_backoff_ms;
+  double retry_backoff_multiplier;
+  uint32_t retry_max_attempts;
+} cotel_otlp_options;
+
+/* Fill *o with the defaults, then with every applicable OTEL_EXPORTER_OTLP_*
+ * variable (the TRACES_ one wins over the general one). Invalid values: a
+ * logged warning and the default. Allocates nothing. Thread-safe as long as
+ * nobody changes the environment meanwhile. */
+void cotel_otlp_options_from_env(cotel_otlp_options *o);
+
+/* Fill *o with the defaults only (no environment). */
+void cotel_otlp_options_default(cotel_otlp_options *o);
+
+/* Create an OTLP/HTTP exporter. `o` NULL means cotel_otlp_options_from_env.
+ * The exporter needs the loop given to start() (NULL: it runs a private loop
+ * and export blocks). Returns 0, COTEL_EINVAL (bad URL scheme, bad option)
+ * or COTEL_ENOMEM. Hand the exporter to a processor, which owns it. */
+int cotel_otlp_exporter_new(const cotel_otlp_options *o, cotel_exporter **out);
+
+/* Same as cotel_otlp_exporter_new(NULL, out). */
+int cotel_otlp_exporter_new_from_env(cotel_exporter **out);
+
+/* The exporter's own counters. Exact: every span given to export() ends up
+ * in exactly one of spans_exported or spans_failed. */
+typedef struct cotel_otlp_stats {
+  uint64_t spans_exported;    /* accepted by the receiver */
+  uint64_t spans_failed;      /* not delivered, or rejected (partial success) */
+  uint64_t spans_rejected;    /* rejected_spans reported by partial successes */
+  uint64_t partial_successes; /* responses carrying a partial_success */
+  uint64_t requests;          /* HTTP attempts started */
+  uint64_t requests_failed;   /* requests given up (after any retries) */
+  uint64_t retries;           /* attempts that were retries */
+  uint64_t splits;            /* export calls split for max_request_bytes */
+  uint64_t bytes_sent;        /* request bodies, after compression */
+} cotel_otlp_stats;
+
+/* Read the counters of an exporter made by cotel_otlp_exporter_new
+ * (COTEL_EINVAL for another exporter). Thread-safe. */
+int cotel_otlp_exporter_stats(cotel_exporter *exp, cotel_otlp_stats *out);
+
+/* The URL requests go to (for diagnostics; owned by the exporter). */
+const char *cotel_otlp_exporter_url(cotel_exporter *exp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,108 @@
+/* Private to the OTLP exporter: the resolved configuration and the
+ * exporter's state, shared by exporter.c (lifecycle) and
+ * exporter_request.c (requests, retries, results). */
+#ifndef COTEL_OTLP_EXPORTER_INTERNAL_H
+#define COTEL_OTLP_EXPORTER_INTERNAL_H
+
+#include <curl/curl.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "cotel/otlp.h"
+#include "transport.h"
+
+/* cotel_otlp_options turned into what the transport needs, all owned. */
+typedef struct cotel__otlp_cfg {
+  char *url;
+  struct curl_slist *headers; /* Content-Type, Content-Encoding, user's */
+  bool json;
+  bool gzip;
+  uint32_t timeout_ms;
+  char *ca_file;
+  char *cert_file;
+  char *key_file;
+  bool insecure;
+  unsigned max_concurrent;
+  size_t max_request_bytes;
+  uint32_t backoff_initial_ms;
+  uint32_t backoff_max_ms;
+  double backoff_multiplier;
+  uint32_t max_attempts;
+} cotel__otlp_cfg;
+
+/* Validate and copy options. 0, COTEL_EINVAL (unsupported URL scheme, bad
+ * header) or COTEL_ENOMEM; on error nothing is left allocated. */
+int cotel__otlp_cfg_build(const cotel_otlp_options *o, cotel__otlp_cfg *c);
+void cotel__otlp_cfg_free(cotel__otlp_cfg *c);
+
+/* ---- exporter state (loop thread only, but the counters) --------------- */
+
+/* One export_spans call: `done` runs when its last request finishes. */
+typedef struct cotel__otlp_call {
+  cotel_export_done_fn done;
+  void *done_arg;
+  unsigned pending;
+  int rc;
+  bool split;
+} cotel__otlp_call;
+
+/* cotel__otlp_req.state */
+enum { REQ_IN_FLIGHT = 1, REQ_BACKOFF, REQ_DONE };
+
+/* One HTTP request (a batch or a part of a split one), with its retries. */
+typedef struct cotel__otlp_req {
+  cotel__http_req h;
+  struct cotel__otlp_exporter *e;
+  cotel__otlp_call *call;
+  size_t n_spans;
+  cotel__buf body;
+  uint64_t deadline_ns;
+  unsigned attempts;
+  int state;
+  uv_timer_t timer; /* backoff */
+  struct cotel__otlp_req *prev, *next;
+} cotel__otlp_req;
+
+typedef struct cotel__otlp_counters {
+  _Atomic uint64_t spans_exported, spans_failed, spans_rejected,
+      partial_successes, requests, requests_failed, retries, splits, bytes_sent;
+} cotel__otlp_counters;
+
+typedef struct cotel__otlp_exporter {
+  cotel_exporter base;
+  cotel__otlp_cfg cfg;
+  uv_loop_t *loop;
+  uv_loop_t *own_loop; /* when start() got no loop */
+  cotel__http http;
+  uv_async_t pin; /* ref'd while requests exist: keeps the loop running */
+  uv_timer_t shutdown_timer;
+  bool started, shutting, closing;
+  pid_t pid; /* of the process that started it (fork detection) */
+  int open_handles;
+  cotel__otlp_req *reqs;
+  size_t n_reqs;
+  uint64_t rng;
+  cotel__buf scratch;
+  cotel__otlp_counters c;
+} cotel__otlp_exporter;
+
+/* Counters are read from any thread (stats); written on the loop. */
+#define ADD(e, f, v)                                                           \
+  atomic_fetch_add_explicit(&(e)->c.f, (v), memory_order_relaxed)
+#define GET(e, f) atomic_load_explicit(&(e)->c.f, memory_order_relaxed)
+
+/* Encode spans[0..n) and start their request(s), halving the batch while a
+ * request would exceed max_request_bytes. Failures are recorded in `call`. */
+void cotel__otlp_submit(cotel__otlp_exporter *e, cotel__otlp_call *call,
+                        const cotel_span_data *const *spans, size_t n,
+                        uint64_t deadline_ns);
+/* Drop one hold on `call`; the last one calls its done and frees it. */
+void cotel__otlp_call_release(cotel__otlp_call *call);
+/* End a request: rc != 0 counts its spans failed. Frees it (after its timer
+ * closes) and releases its call. */
+void cotel__otlp_req_finish(cotel__otlp_req *r, int rc);
+/* Close every loop handle (once no request is left, after shutdown). */
+void cotel__otlp_close_all(cotel__otlp_exporter *e);
+
+#endif
