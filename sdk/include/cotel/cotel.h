@@ -11,4 +11,7 @@
 #include "cotel/provider.h"
 #include "cotel/tracestate.h"
 #include "cotel/baggage.h"
+#include "cotel/otlp.h"
+#include "cotel/propagation.h"
+#include "cotel/uv.h"
 #endif
