@@ -62,7 +62,40 @@ bool cotel__span_handle_ok(cotel_span s);
 
 /* The thread's active slot (one thread-local pointer; NULL means the
  * thread's own slot, created on first use). */
-extern _Thread_local cotel_slot *cotel__active_slot;
+extern __attribute__((tls_model("initial-exec"))) _Thread_local cotel_slot
+    *cotel__active_slot;
 cotel_slot *cotel__thread_slot(void);
+
+/* ---- Added by the context/slot code (helper H2) ---- */
+
+/* The static root context (cotel_context_root), for inline comparisons. */
+extern struct cotel_context cotel__root_node;
+
+/* Free a heap node whose reference count just dropped to zero (the caller
+ * did the decrement), then release its parent. */
+void cotel__context_free_last(struct cotel_context *ctx);
+
+/* cotel_slot.magic of an initialised slot. */
+#define COTEL__SLOT_MAGIC 0x636f736cu /* "cosl" */
+/* cotel_slot.depth: nesting depth, plus a flag set while the slot's context
+ * is borrowed (cotel_context_attach_borrowed) instead of owned. */
+#define COTEL__SLOT_DEPTH_MASK 0x7fffffffu
+#define COTEL__SLOT_BORROWED 0x80000000u
+
+/* A callback scope: a stack slot made active around one callback. `ctx`
+ * is a context reference the scope either takes over (and releases in
+ * cotel__scope_leave with own = true) or borrows (own = false). Used by
+ * the libuv helpers so that a callback which stops, closes or frees its
+ * request does not release the context it is running in. */
+static inline void cotel__scope_enter(cotel_future *run, cotel_context *ctx) {
+  run->slot.ctx = ctx;
+  run->slot.depth = 0;
+  run->slot.magic = COTEL__SLOT_MAGIC;
+  run->saved = cotel_slot_enter(&run->slot);
+}
+static inline void cotel__scope_leave(cotel_future *run, bool own) {
+  cotel_future_leave(run); /* warns about contexts left attached */
+  if (own) cotel_context_release(run->slot.ctx);
+}
 
 #endif

@@ -24,6 +24,7 @@ cotel_context *cotel_context_root(void);
 cotel_context *cotel_context_retain(cotel_context *ctx);
 void cotel_context_release(cotel_context *ctx);
 
+/* Getters take NULL as the current context. */
 /* The active span of a context: COTEL_SPAN_NONE when it has none or only a
  * remote span context. */
 cotel_span cotel_context_span(const cotel_context *ctx);
@@ -35,7 +36,11 @@ int cotel_context_span_context(const cotel_context *ctx,
 /* New child contexts; each returns a new reference in *out. parent NULL
  * means the current context. COTEL_EINVAL / COTEL_ENOMEM on error. */
 /* A context whose active span is `span`. For a span started under `parent`
- * this costs nothing (the record embeds its context). */
+ * this costs nothing (the record embeds its context); under another parent
+ * a small node is allocated. The context keeps the span's record alive, so
+ * it stays valid after the span ends. COTEL_EINVAL for an empty or stale
+ * handle. The caller must not let another thread end the span and drop
+ * its last reference during the call (handles are not references). */
 int cotel_context_with_span(cotel_context *parent, cotel_span span,
                             cotel_context **out);
 /* A context carrying a remote span context (as extracted by a propagator).
@@ -48,7 +53,9 @@ cotel_baggage *cotel_context_baggage(const cotel_context *ctx);
 int cotel_context_with_baggage(cotel_context *parent, cotel_baggage *baggage,
                                cotel_context **out);
 /* User values, keyed by address. `free_fn` (may be NULL) runs on the value
- * when the context is destroyed. cotel_context_value returns NULL if unset. */
+ * when the context is destroyed (not when with_value fails: the value then
+ * stays the caller's). cotel_context_value returns NULL if unset; lookups
+ * walk the chain, the nearest node wins. */
 int cotel_context_with_value(cotel_context *parent, const void *key,
                              void *value, void (*free_fn)(void *),
                              cotel_context **out);
@@ -57,22 +64,33 @@ void *cotel_context_value(const cotel_context *ctx, const void *key);
 /* ---- Slots ---- */
 
 /* A slot. Embed it in a coroutine or async-operation struct (caller-owned,
- * like a libuv handle); initialise with cotel_slot_init. */
+ * like a libuv handle); initialise with cotel_slot_init. A slot is used by
+ * one thread at a time.
+ *
+ * Coroutines: give each coroutine a slot and switch it with the stack:
+ *     resume: co->caller = cotel_slot_enter(&co->slot); swapcontext(...);
+ *     yield:  cotel_slot_enter(co->caller);              swapcontext(...);
+ * (see examples/coroutines for ucontext and PCL). */
 typedef struct cotel_slot {
-  cotel_context *ctx; /* owned reference, NULL means root */
-  uint32_t depth;     /* attach nesting depth, for order checks */
+  cotel_context *ctx; /* current context (owned unless attached borrowed);
+                         NULL means root */
+  uint32_t depth;     /* attach nesting depth, for order checks (private
+                         flag in the top bit) */
   uint32_t magic;
 } cotel_slot;
 
 /* Initialise a slot holding `ctx` (retained; NULL = root). */
 void cotel_slot_init(cotel_slot *slot, cotel_context *ctx);
-/* Release the slot's context. The slot must not be active anywhere. */
+/* Release the slot's context. The slot must not be active anywhere (if it
+ * is the calling thread's active slot, a warning is logged and the thread
+ * slot becomes active). */
 void cotel_slot_destroy(cotel_slot *slot);
 /* Make `slot` the active slot of the calling thread and return the previous
  * one. NULL means the thread's own slot. One pointer swap: this is what a
  * coroutine switch calls (enter on resume, enter(prev) on yield). */
 cotel_slot *cotel_slot_enter(cotel_slot *slot);
-/* The active slot of the calling thread (never NULL). */
+/* The active slot of the calling thread (never NULL). The thread slot's
+ * context is released when the thread exits. */
 cotel_slot *cotel_slot_active(void);
 
 /* The current context of the calling thread's active slot (borrowed; never
@@ -81,21 +99,43 @@ cotel_context *cotel_context_current(void);
 /* The active span of the current context (COTEL_SPAN_NONE if none). */
 cotel_span cotel_span_current(void);
 
-/* Token returned by attach; pass it to detach. */
+/* Token returned by attach; pass it to detach. A token owns the reference
+ * to the context that was current before its attach, until it is detached
+ * successfully. */
 typedef struct cotel_token {
   cotel_slot *slot;
   cotel_context *prev;
   uint32_t depth;
 } cotel_token;
 
-/* Make ctx (retained) current in the active slot. */
+/* Make ctx (retained; NULL = root) current in the active slot. Costs the
+ * thread-local read and one reference-count increment (one decrement at
+ * detach). Attach and detach nest like a stack within one slot. */
 cotel_token cotel_context_attach(cotel_context *ctx);
+/* Like cotel_context_attach without taking a reference: the fastest way to
+ * make a context current (no atomic operation at all). The caller
+ * guarantees that ctx stays alive until the matching detach (for example,
+ * it holds a reference it releases after detaching). Anything that
+ * captures the current context meanwhile (futures, spans) takes its own
+ * reference as usual. */
+cotel_token cotel_context_attach_borrowed(cotel_context *ctx);
 /* Make a span's context current (the span's own embedded context when it was
- * started under the current context: no allocation). */
+ * started under the current context: no allocation). The span may end
+ * before the detach: the context keeps its record alive. A stale or empty
+ * handle leaves the current context as it is (the token still pairs up). */
 cotel_token cotel_span_make_current(cotel_span span);
-/* Restore the context that was current before the matching attach. A token
- * detached out of order (not the innermost, or from another slot) is
- * reported and returns COTEL_EDETACH, leaving the slot unchanged. */
+/* Restore the context that was current before the matching attach and
+ * release the detached one. Detach must happen on the thread and in the
+ * slot the attach used, innermost first.
+ *
+ * The out-of-order rule: a token that is not the innermost attach of the
+ * active slot (or belongs to another slot) is reported with a warning and
+ * COTEL_EDETACH is returned; nothing changes — the slot keeps its current
+ * context and depth, and the token keeps its reference. Detaching the
+ * remaining tokens in the right order afterwards (the inner ones first,
+ * then this one again) releases everything, so a detected mistake neither
+ * corrupts the slot nor leaks. Detaching the same token twice is a bug the
+ * check cannot always see (like a double free). */
 int cotel_context_detach(cotel_token token);
 
 /* ---- Futures: context captured when work is scheduled, made current when
@@ -109,7 +149,9 @@ typedef struct cotel_future {
 void cotel_future_capture(cotel_future *f);
 /* Capture an explicit context (retained; NULL = root). */
 void cotel_future_capture_ctx(cotel_future *f, cotel_context *ctx);
-/* Around the callback: make the future's slot active, then restore. */
+/* Around the callback: make the future's slot active, then restore. A
+ * callback must detach whatever it attached (leave warns otherwise). The
+ * future is entered on one thread at a time. */
 void cotel_future_enter(cotel_future *f);
 void cotel_future_leave(cotel_future *f);
 /* Release the captured context (after the last callback). */
