@@ -1,0 +1,75 @@
+/* Private: span records (DESIGN §4).
+ *
+ * A record is pooled and reused. Its `data` is what processors and exporters
+ * see (it must stay the first member: cotel_span_data pointers convert back
+ * to records). Handles are {record, generation}: the generation is bumped
+ * when the record is recycled, so stale handles fail the check and every
+ * method on them is a no-op. Every method takes the record's spinlock. */
+#ifndef COTEL_SPAN_INTERNAL_H
+#define COTEL_SPAN_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "arena.h"
+#include "context_internal.h"
+#include "cotel/span_data.h"
+
+enum cotel__span_state {
+  COTEL__SPAN_FREE = 0,     /* in a pool */
+  COTEL__SPAN_RECORDING,    /* started, recording */
+  COTEL__SPAN_NONRECORDING, /* started, sampled out / disabled: ids only */
+  COTEL__SPAN_ENDED,        /* ended; alive while references remain */
+};
+
+#define COTEL__SPAN_INLINE_ARENA 512
+
+struct cotel_provider;
+struct cotel_tracer;
+
+struct cotel__span {
+  cotel_span_data data; /* first member */
+  struct cotel_context ctx;
+  atomic_uint refs;
+  _Atomic uint32_t gen;
+  atomic_flag lock;
+  _Atomic uint8_t state;
+  struct cotel_provider *prov; /* the pool's owner; fixed for life */
+  struct cotel_tracer *tracer;
+  struct cotel__span *next;     /* free-list link */
+  struct cotel__span *all_next; /* provider's list of every record */
+  cotel__arena arena;
+  cotel_attr *attrs; /* == data.attrs, writable */
+  uint32_t attr_cap;
+  uint32_t event_cap;
+  uint32_t link_cap;
+  uint32_t attr_hint; /* attributes known at start (sizes the first array) */
+  cotel_event *events;
+  cotel_link *links;
+  max_align_t inline_arena[COTEL__SPAN_INLINE_ARENA / sizeof(max_align_t)];
+};
+
+static inline void cotel__span_lock(struct cotel__span *r) {
+  while (atomic_flag_test_and_set_explicit(&r->lock, memory_order_acquire))
+    __builtin_ia32_pause();
+}
+static inline void cotel__span_unlock(struct cotel__span *r) {
+  atomic_flag_clear_explicit(&r->lock, memory_order_release);
+}
+
+/* Lock a handle's record when the handle is current and the span is
+ * recording; NULL (nothing locked) otherwise. */
+struct cotel__span *cotel__span_lock_recording(cotel_span s);
+
+/* Recording helpers (span_attrs.c); the record is locked by the caller. */
+void cotel__span_set_attr_locked(struct cotel__span *r, const cotel_attr *a);
+void cotel__span_add_event_locked(struct cotel__span *r, const char *name,
+                                  uint64_t time_ns, const cotel_attr *a1,
+                                  size_t n1, const cotel_attr *a2, size_t n2);
+void cotel__span_add_link_locked(struct cotel__span *r, const cotel_link *l);
+/* Copy the input attribute's value into the arena, cutting strings to
+ * `maxlen`; false when out of memory. */
+bool cotel__attr_copy_value(cotel__arena *a, cotel__chunk_pool *cp,
+                            cotel_attr *dst, const cotel_attr *src,
+                            uint32_t maxlen);
+
+#endif

@@ -1,0 +1,71 @@
+/* Span context validity and hex encoding of ids (W3C Trace Context §3.2.2:
+ * lowercase hex on output; we accept either case on input). */
+#include <string.h>
+
+#include "cotel/trace.h"
+
+static bool all_zero(const uint8_t *b, size_t n) {
+  uint8_t acc = 0;
+  for (size_t i = 0; i < n; i++)
+    acc |= b[i];
+  return acc == 0;
+}
+
+bool cotel_trace_id_is_zero(const cotel_trace_id *id) {
+  return !id || all_zero(id->bytes, sizeof id->bytes);
+}
+
+bool cotel_span_id_is_zero(const cotel_span_id *id) {
+  return !id || all_zero(id->bytes, sizeof id->bytes);
+}
+
+bool cotel_span_context_is_valid(const cotel_span_context *sc) {
+  return sc && !cotel_trace_id_is_zero(&sc->trace_id) &&
+         !cotel_span_id_is_zero(&sc->span_id);
+}
+
+static void to_hex(const uint8_t *b, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[b[i] >> 4];
+    out[2 * i + 1] = digits[b[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]) {
+  to_hex(id->bytes, 16, out);
+}
+
+void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]) {
+  to_hex(id->bytes, 8, out);
+}
+
+static int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static int from_hex(const char *hex, size_t len, uint8_t *out, size_t n) {
+  uint8_t tmp[16];
+  if (!hex || len != 2 * n) return COTEL_EINVAL;
+  for (size_t i = 0; i < n; i++) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return COTEL_EINVAL;
+    tmp[i] = (uint8_t)(hi << 4 | lo);
+  }
+  memcpy(out, tmp, n);
+  return 0;
+}
+
+int cotel_trace_id_from_hex(const char *hex, size_t len, cotel_trace_id *out) {
+  if (!out) return COTEL_EINVAL;
+  return from_hex(hex, len, out->bytes, 16);
+}
+
+int cotel_span_id_from_hex(const char *hex, size_t len, cotel_span_id *out) {
+  if (!out) return COTEL_EINVAL;
+  return from_hex(hex, len, out->bytes, 8);
+}
