@@ -4,7 +4,8 @@
  *       call the first URL (with the rest as its own `next`) from a CLIENT
  *       span, then answer
  *       {"service", "trace_id", "span_id", "parent_id", "baggage",
- *        "client_span_ids": [...], "downstream": <its JSON or null>}
+ *        "incoming_traceparent", "client_span_ids": [...],
+ *        "downstream": <its JSON or null>}
  *   &fanout=N    N concurrent calls to the next hop, each with its own
  *                CLIENT span and future slot; "downstream" is then an array
  *   &sleep_ms=M  wait M ms (a uv timer) before calling on / answering
@@ -22,7 +23,7 @@
 #include "cotel/propagation.h"
 #include "httpkit.h"
 
-#define MAX_FANOUT 256
+#define MAX_FANOUT 4096 /* interop check 5 fans out 1000 */
 #define MAX_SLEEP_MS 60000
 
 static hk_service service;
@@ -40,6 +41,8 @@ struct hop {
   char trace_id[33], span_id[17], parent_id[17];
   hk_buf baggage; /* as received (empty: none) */
   bool has_baggage;
+  hk_buf traceparent; /* as received: interop reports the flags' fate */
+  bool has_traceparent;
   hk_buf next_url; /* whom to call (empty: nobody) */
   size_t n_legs;   /* 1, or fanout */
   bool fanout;     /* answer "downstream" as an array */
@@ -61,6 +64,7 @@ static void hop_free(hop *h) {
   free(h->legs);
   free(h->client_ids);
   hk_buf_free(&h->baggage);
+  hk_buf_free(&h->traceparent);
   hk_buf_free(&h->next_url);
   free(h);
 }
@@ -81,6 +85,11 @@ static int write_reply(hop *h, hk_buf *o) {
   if (!rc)
     rc = h->has_baggage
              ? hk_json_write_string(o, h->baggage.data, h->baggage.len)
+             : hk_buf_puts(o, "null");
+  if (!rc) rc = hk_buf_puts(o, ",\"incoming_traceparent\":");
+  if (!rc)
+    rc = h->has_traceparent
+             ? hk_json_write_string(o, h->traceparent.data, h->traceparent.len)
              : hk_buf_puts(o, "null");
   if (!rc) rc = hk_buf_puts(o, ",\"client_span_ids\":[");
   for (size_t i = 0; h->next_url.len && i < h->n_legs && !rc; i++)
@@ -240,6 +249,11 @@ static void handle_hop(hk_request *req) {
   if (hk_request_header(req, "baggage", &bag)) {
     h->has_baggage = true;
     hk_buf_append(&h->baggage, bag.ptr, bag.len);
+  }
+  cotel_str tp;
+  if (hk_request_header(req, "traceparent", &tp)) {
+    h->has_traceparent = true;
+    hk_buf_append(&h->traceparent, tp.ptr, tp.len);
   }
 
   cotel_header_carrier hc;
