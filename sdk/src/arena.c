@@ -81,13 +81,8 @@ void cotel__arena_init(cotel__arena *a, void *inline_buf, size_t size) {
   a->end = a->cur + size;
 }
 
-void *cotel__arena_alloc(cotel__arena *a, cotel__chunk_pool *cp, size_t n) {
-  n = (n + 7) & ~(size_t)7;
-  if ((size_t)(a->end - a->cur) >= n) {
-    void *p = a->cur;
-    a->cur += n;
-    return p;
-  }
+void *cotel__arena_alloc_slow(cotel__arena *a, cotel__chunk_pool *cp,
+                              size_t n) {
   cotel__chunk *c = chunk_get(a, cp, n);
   if (!c) return NULL;
   c->next = a->used;
@@ -95,15 +90,6 @@ void *cotel__arena_alloc(cotel__arena *a, cotel__chunk_pool *cp, size_t n) {
   a->cur = (char *)c->payload + n;
   a->end = (char *)c->payload + c->size;
   return c->payload;
-}
-
-char *cotel__arena_strdup(cotel__arena *a, cotel__chunk_pool *cp, const char *s,
-                          size_t n) {
-  char *d = cotel__arena_alloc(a, cp, n + 1);
-  if (!d) return NULL;
-  if (n) memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
 }
 
 void cotel__arena_reset(cotel__arena *a, cotel__chunk_pool *cp) {

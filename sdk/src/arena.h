@@ -39,11 +39,64 @@ void cotel__chunk_pool_init(cotel__chunk_pool *cp, const cotel_allocator *a);
 void cotel__chunk_pool_destroy(cotel__chunk_pool *cp);
 
 void cotel__arena_init(cotel__arena *a, void *inline_buf, size_t size);
-/* n bytes aligned to 8; NULL when a needed chunk cannot be allocated. */
-void *cotel__arena_alloc(cotel__arena *a, cotel__chunk_pool *cp, size_t n);
+/* The chunk path of cotel__arena_alloc (n already rounded up to 8). */
+void *cotel__arena_alloc_slow(cotel__arena *a, cotel__chunk_pool *cp, size_t n);
+
+/* n bytes aligned to 8; NULL when a needed chunk cannot be allocated.
+ * Inline: the bump is a handful of instructions and span starts do several
+ * (name, attribute keys and values). */
+static inline void *cotel__arena_alloc(cotel__arena *a, cotel__chunk_pool *cp,
+                                       size_t n) {
+  n = (n + 7) & ~(size_t)7;
+  if (__builtin_expect((size_t)(a->end - a->cur) >= n, 1)) {
+    void *p = a->cur;
+    a->cur += n;
+    return p;
+  }
+  return cotel__arena_alloc_slow(a, cp, n);
+}
+
+/* memcpy for the short strings spans mostly copy (names, attribute keys
+ * and values) without a call: two overlapping fixed-size moves. */
+static inline void cotel__small_copy(char *d, const char *s, size_t n) {
+  if (n <= 3) {
+    if (n) {
+      d[0] = s[0];
+      d[n >> 1] = s[n >> 1];
+      d[n - 1] = s[n - 1];
+    }
+  } else if (n <= 7) {
+    uint32_t x, y;
+    __builtin_memcpy(&x, s, 4);
+    __builtin_memcpy(&y, s + n - 4, 4);
+    __builtin_memcpy(d, &x, 4);
+    __builtin_memcpy(d + n - 4, &y, 4);
+  } else if (n <= 16) {
+    uint64_t x, y;
+    __builtin_memcpy(&x, s, 8);
+    __builtin_memcpy(&y, s + n - 8, 8);
+    __builtin_memcpy(d, &x, 8);
+    __builtin_memcpy(d + n - 8, &y, 8);
+  } else if (n <= 32) { /* e.g. semantic-convention keys */
+    char x[16], y[16];
+    __builtin_memcpy(x, s, 16);
+    __builtin_memcpy(y, s + n - 16, 16);
+    __builtin_memcpy(d, x, 16);
+    __builtin_memcpy(d + n - 16, y, 16);
+  } else {
+    __builtin_memcpy(d, s, n);
+  }
+}
+
 /* A copy of [s, s+n) plus a NUL; NULL on allocation failure. */
-char *cotel__arena_strdup(cotel__arena *a, cotel__chunk_pool *cp, const char *s,
-                          size_t n);
+static inline char *cotel__arena_strdup(cotel__arena *a, cotel__chunk_pool *cp,
+                                        const char *s, size_t n) {
+  char *d = (char *)cotel__arena_alloc(a, cp, n + 1);
+  if (__builtin_expect(!d, 0)) return NULL;
+  cotel__small_copy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
 /* Forget every allocation; keep chunks for reuse. */
 void cotel__arena_reset(cotel__arena *a, cotel__chunk_pool *cp);
 /* Free every chunk (record being freed). */

@@ -10,13 +10,13 @@
 #include "cotel/tracestate.h"
 
 enum cotel__ctx_kind {
-  COTEL__CTX_ROOT = 0,   /* the static root */
-  COTEL__CTX_SPAN,       /* embedded in a span record: refs are the record's */
-  COTEL__CTX_SPAN_REF,   /* heap node pointing at a span (with_span on another
-                            parent): holds a record reference */
-  COTEL__CTX_REMOTE,     /* heap node with a remote span context */
-  COTEL__CTX_BAGGAGE,    /* heap node with baggage */
-  COTEL__CTX_VALUE,      /* heap node with a user key/value */
+  COTEL__CTX_ROOT = 0, /* the static root */
+  COTEL__CTX_SPAN,     /* embedded in a span record: refs are the record's */
+  COTEL__CTX_SPAN_REF, /* heap node pointing at a span (with_span on another
+                          parent): holds a record reference */
+  COTEL__CTX_REMOTE,   /* heap node with a remote span context */
+  COTEL__CTX_BAGGAGE,  /* heap node with baggage */
+  COTEL__CTX_VALUE,    /* heap node with a user key/value */
 };
 
 /* Every node caches the effective span/span context/baggage of its chain,
@@ -25,13 +25,13 @@ enum cotel__ctx_kind {
 struct cotel_context {
   atomic_uint refs; /* unused for COTEL__CTX_SPAN (the record counts) */
   uint8_t kind;
-  struct cotel_context *parent;       /* owned reference, NULL for root */
-  struct cotel__span *span;           /* effective local span or NULL */
-  const cotel_span_context *sc;       /* effective span context or NULL */
-  cotel_baggage *baggage;             /* effective baggage or NULL */
+  struct cotel_context *parent; /* owned reference, NULL for root */
+  struct cotel__span *span;     /* effective local span or NULL */
+  const cotel_span_context *sc; /* effective span context or NULL */
+  cotel_baggage *baggage;       /* effective baggage or NULL */
   /* own payload */
-  cotel_span_context remote_sc;       /* COTEL__CTX_REMOTE (tracestate owned) */
-  const void *key;                    /* COTEL__CTX_VALUE */
+  cotel_span_context remote_sc; /* COTEL__CTX_REMOTE (tracestate owned) */
+  const void *key;              /* COTEL__CTX_VALUE */
   void *value;
   void (*value_free)(void *);
 };
@@ -62,14 +62,24 @@ bool cotel__span_handle_ok(cotel_span s);
 
 /* The thread's active slot (one thread-local pointer; NULL means the
  * thread's own slot, created on first use). */
-extern __attribute__((tls_model("initial-exec"))) _Thread_local cotel_slot
-    *cotel__active_slot;
+extern __attribute__((
+    tls_model("initial-exec"))) _Thread_local cotel_slot *cotel__active_slot;
 cotel_slot *cotel__thread_slot(void);
+/* The thread's own slot (slot.c); read directly by the inline lookup. */
+extern __attribute__((
+    tls_model("initial-exec"))) _Thread_local cotel_slot cotel__tslot;
 
 /* ---- Added by the context/slot code (helper H2) ---- */
 
 /* The static root context (cotel_context_root), for inline comparisons. */
 extern struct cotel_context cotel__root_node;
+
+/* cotel_context_current, inline for the span start path. */
+static inline struct cotel_context *cotel__context_current_inline(void) {
+  cotel_slot *s = cotel__active_slot;
+  struct cotel_context *ctx = s ? s->ctx : cotel__tslot.ctx;
+  return ctx ? ctx : &cotel__root_node;
+}
 
 /* Free a heap node whose reference count just dropped to zero (the caller
  * did the decrement), then release its parent. */

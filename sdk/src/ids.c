@@ -11,18 +11,16 @@
 
 #include "ids.h"
 
-static atomic_uint fork_gen = 1; /* starts at 1: a zeroed generator reseeds */
+atomic_uint cotel__ids_fork_gen = 1; /* 1: a zeroed generator reseeds */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-static _Thread_local struct {
-  uint64_t s[4];
-  unsigned gen;
-} rng __attribute__((tls_model("initial-exec")));
+__attribute__((
+    tls_model("initial-exec"))) _Thread_local cotel__rng_state cotel__rng;
+#define rng cotel__rng
 
 static void on_fork_child(void) {
-  atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&cotel__ids_fork_gen, 1, memory_order_relaxed);
 }
-
 static void register_atfork(void) {
   pthread_atfork(NULL, NULL, on_fork_child);
 }
@@ -34,7 +32,7 @@ static uint64_t splitmix64(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
-static void __attribute__((noinline)) reseed(unsigned gen) {
+void __attribute__((noinline, cold)) cotel__rng_reseed(unsigned gen) {
   uint64_t seed[4];
   size_t got = 0;
   pthread_once(&atfork_once, register_atfork);
@@ -58,39 +56,6 @@ static void __attribute__((noinline)) reseed(unsigned gen) {
   rng.gen = gen;
 }
 
-static inline uint64_t rotl(uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
-
 uint64_t cotel__rand64(void) {
-  unsigned g = atomic_load_explicit(&fork_gen, memory_order_relaxed);
-  if (__builtin_expect(rng.gen != g, 0)) reseed(g);
-  uint64_t *s = rng.s;
-  uint64_t result = rotl(s[1] * 5, 7) * 9;
-  uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
-}
-
-void cotel__new_trace_id(cotel_trace_id *out) {
-  uint64_t a, b;
-  do {
-    a = cotel__rand64();
-    b = cotel__rand64();
-  } while (!(a | b));
-  memcpy(out->bytes, &a, 8);
-  memcpy(out->bytes + 8, &b, 8);
-}
-
-void cotel__new_span_id(cotel_span_id *out) {
-  uint64_t a;
-  do
-    a = cotel__rand64();
-  while (!a);
-  memcpy(out->bytes, &a, 8);
+  return cotel__rand64_unchecked(cotel__rng_get());
 }

@@ -10,12 +10,11 @@
 #include "mem.h"
 #include "provider_internal.h"
 
-#define CACHE_MAX 64 /* records released on a thread before handing over */
-
 /* initial-exec: one %fs-relative load even in libcotel.so (no
  * __tls_get_addr call on the span path); the variable is small. */
-static _Thread_local cotel__tcache tls_cache
-    __attribute__((tls_model("initial-exec")));
+__attribute__((
+    tls_model("initial-exec"))) _Thread_local cotel__tcache cotel__tls_cache;
+#define tls_cache cotel__tls_cache
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
@@ -137,6 +136,7 @@ static void unbind_locked(cotel__tcache *tc) {
 
 static void on_thread_exit(void *arg) {
   cotel__tcache *tc = arg;
+  tc->exiting = true;
   pthread_mutex_lock(&reg_mu);
   if (tc->p && registry_alive(tc->p, tc->pid)) unbind_locked(tc);
   pthread_mutex_unlock(&reg_mu);
@@ -149,6 +149,7 @@ static void make_key(void) {
 static cotel__tcache *__attribute__((noinline))
 bind_slow(struct cotel_provider *p) {
   cotel__tcache *tc = &tls_cache;
+  if (tc->exiting) return NULL; /* a later thread-exit destructor */
   if (!tc->key_set) {
     pthread_once(&exit_once, make_key);
     pthread_setspecific(exit_key, tc);
@@ -182,12 +183,6 @@ static inline cotel__tcache *cache_for(struct cotel_provider *p) {
   return bind_slow(p);
 }
 
-cotel__counters *cotel__counters_for(struct cotel_provider *p) {
-  cotel__tcache *tc = &tls_cache;
-  if (tc->p == p && tc->pid == p->id) return &tc->c;
-  return &p->base;
-}
-
 static struct cotel__span *record_new(struct cotel_provider *p) {
   struct cotel__span *r = cotel__mem_alloc(p->al, sizeof *r);
   if (!r) return NULL;
@@ -195,6 +190,12 @@ static struct cotel__span *record_new(struct cotel_provider *p) {
   atomic_init(&r->gen, 1);
   atomic_flag_clear(&r->lock);
   r->prov = p;
+  /* The embedded context node's identity never changes over the record's
+   * life: only its parent and baggage are set per span (span.c). */
+  r->ctx.kind = COTEL__CTX_SPAN;
+  r->ctx.span = r;
+  r->ctx.sc = &r->data.context;
+  cotel__span_reset_fields(r);
   cotel__arena_init(&r->arena, r->inline_arena, sizeof r->inline_arena);
   pthread_mutex_lock(&p->mu);
   r->all_next = p->all;
@@ -219,9 +220,17 @@ int cotel__pool_init(struct cotel_provider *p, unsigned n_reserve) {
   return 0;
 }
 
-struct cotel__span *cotel__pool_get(struct cotel_provider *p) {
+struct cotel__span *cotel__pool_get_slow(struct cotel_provider *p) {
   cotel__tcache *tc = cache_for(p);
-  struct cotel__span *r = tc->ret;
+  struct cotel__span *r;
+  if (__builtin_expect(!tc, 0)) { /* exiting thread: no cache */
+    pthread_mutex_lock(&p->mu);
+    r = p->free;
+    if (r) p->free = r->next;
+    pthread_mutex_unlock(&p->mu);
+    return r ? r : record_new(p);
+  }
+  r = tc->ret;
   if (r) { /* released on this thread: its lines are in our cache */
     tc->ret = r->next;
     tc->n_ret--;
@@ -254,14 +263,19 @@ struct cotel__span *cotel__pool_get_reserve(struct cotel_provider *p) {
   return r;
 }
 
-void cotel__pool_put(struct cotel__span *r) {
+void cotel__pool_put_slow(struct cotel__span *r) {
   struct cotel_provider *p = r->prov;
   cotel__tcache *tc = &tls_cache;
+  /* A thread that only releases (the batch processor's worker) binds its
+   * cache too, so that it hands records over once per COTEL__CACHE_MAX
+   * instead of taking the pool lock for each. A cache bound to another
+   * provider is left alone (no stealing back and forth). */
+  if (!tc->p && !tc->exiting) bind_slow(p);
   if (tc->p == p && tc->pid == p->id) {
     r->next = tc->ret;
     if (!tc->ret) tc->ret_tail = r;
     tc->ret = r;
-    if (++tc->n_ret < CACHE_MAX) return;
+    if (++tc->n_ret < COTEL__CACHE_MAX) return;
     /* A thread that releases more than it starts (the batch processor's):
      * hand the whole list over in O(1) for the threads that start spans. */
     pthread_mutex_lock(&p->mu);

@@ -26,6 +26,8 @@ typedef struct cotel__tcache {
   struct cotel__span *ret_tail;
   uint32_t n_ret;
   bool key_set;
+  bool exiting; /* its exit destructor ran: never bind again (nothing would
+                   unbind it before its memory goes) */
   cotel__counters c;
   struct cotel__tcache *next, *prev;
 } cotel__tcache;
@@ -72,13 +74,79 @@ void cotel__registry_remove(struct cotel_provider *p);
 
 /* Record pool (pool.c). */
 int cotel__pool_init(struct cotel_provider *p, unsigned n_reserve);
-struct cotel__span *cotel__pool_get(struct cotel_provider *p);
+struct cotel__span *cotel__pool_get_slow(struct cotel_provider *p);
 struct cotel__span *cotel__pool_get_reserve(struct cotel_provider *p);
-void cotel__pool_put(struct cotel__span *r);
+void cotel__pool_put_slow(struct cotel__span *r);
 /* Unbind every thread cache and free every record and chunk. */
 void cotel__pool_destroy(struct cotel_provider *p);
+
+/* The calling thread's cache (pool.c). initial-exec: one %fs-relative
+ * access even in libcotel.so. */
+extern __attribute__((
+    tls_model("initial-exec"))) _Thread_local cotel__tcache cotel__tls_cache;
+
 /* The calling thread's counters for p (bound cache or p->base). */
-cotel__counters *cotel__counters_for(struct cotel_provider *p);
+static inline cotel__counters *cotel__counters_for(struct cotel_provider *p) {
+  cotel__tcache *tc = &cotel__tls_cache;
+  if (__builtin_expect(tc->p == p && tc->pid == p->id, 1)) return &tc->c;
+  return &p->base;
+}
+
+/* Count one event of the calling thread for provider p (same effect as
+ * cotel__count(&cotel__counters_for(p)->field, ...), with one cache check):
+ * a plain increment in the bound cache, a locked add on p->base otherwise. */
+#define COTEL__COUNT_ONE(prov, field)                                          \
+  do {                                                                         \
+    struct cotel_provider *p_ = (prov);                                        \
+    cotel__tcache *tc_ = &cotel__tls_cache;                                    \
+    if (__builtin_expect(tc_->p == p_ && tc_->pid == p_->id, 1))               \
+      atomic_store_explicit(                                                   \
+          &tc_->c.field,                                                       \
+          atomic_load_explicit(&tc_->c.field, memory_order_relaxed) + 1,       \
+          memory_order_relaxed);                                               \
+    else                                                                       \
+      atomic_fetch_add_explicit(&p_->base.field, 1, memory_order_relaxed);     \
+  } while (0)
+
+/* Records released on a thread before handing them over. */
+#define COTEL__CACHE_MAX 64
+
+/* Give a record back: inline onto the thread's list of released records
+ * while the cache is bound to the record's provider and not full. */
+static inline void cotel__pool_put(struct cotel__span *r) {
+  struct cotel_provider *p = r->prov;
+  cotel__tcache *tc = &cotel__tls_cache;
+  if (__builtin_expect(tc->p == p && tc->pid == p->id &&
+                           tc->n_ret + 1 < COTEL__CACHE_MAX,
+                       1)) {
+    r->next = tc->ret;
+    if (!tc->ret) tc->ret_tail = r;
+    tc->ret = r;
+    tc->n_ret++;
+    return;
+  }
+  cotel__pool_put_slow(r);
+}
+
+/* A free record: inline while the thread's cache is bound to p and not
+ * empty (the steady state), from pool.c otherwise. */
+static inline struct cotel__span *cotel__pool_get(struct cotel_provider *p) {
+  cotel__tcache *tc = &cotel__tls_cache;
+  if (__builtin_expect(tc->p == p && tc->pid == p->id, 1)) {
+    struct cotel__span *r = tc->ret;
+    if (r) { /* released on this thread: its lines are in our cache */
+      tc->ret = r->next;
+      tc->n_ret--;
+      return r;
+    }
+    r = tc->free;
+    if (__builtin_expect(r != NULL, 1)) {
+      tc->free = r->next;
+      return r;
+    }
+  }
+  return cotel__pool_get_slow(p);
+}
 void cotel__pool_stats(struct cotel_provider *p, cotel_stats *acc);
 
 static inline void cotel__count(_Atomic uint64_t *c, cotel__counters *owner,

@@ -26,7 +26,8 @@
 #define COTEL__TLS __attribute__((tls_model("initial-exec")))
 
 COTEL__TLS _Thread_local cotel_slot *cotel__active_slot;
-static COTEL__TLS _Thread_local cotel_slot thread_slot;
+COTEL__TLS _Thread_local cotel_slot cotel__tslot;
+#define thread_slot cotel__tslot
 static COTEL__TLS _Thread_local bool thread_slot_registered;
 
 static pthread_key_t exit_key;
@@ -121,9 +122,7 @@ cotel_slot *cotel_slot_active(void) {
 }
 
 cotel_context *cotel_context_current(void) {
-  cotel_slot *s = cotel__active_slot;
-  cotel_context *ctx = s ? s->ctx : thread_slot.ctx;
-  return ctx ? ctx : (&cotel__root_node);
+  return cotel__context_current_inline();
 }
 
 cotel_span cotel_span_current(void) {

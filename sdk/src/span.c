@@ -2,6 +2,7 @@
  * counting and recycling of records (DESIGN §4; OTel trace API "Span" and
  * SDK "Sampling"). Attribute/event/link recording is in span_attrs.c. */
 #include <string.h>
+#include <time.h>
 
 #include "ids.h"
 #include "provider_internal.h"
@@ -45,18 +46,37 @@ void cotel__span_retain(struct cotel__span *rec) {
 /* Give a record's owned references back and return it to its pool. The
  * parent context was taken off by the caller. */
 static void recycle_one(struct cotel__span *r) {
-  cotel_tracestate_release(r->data.context.tracestate);
-  r->data.context.tracestate = NULL;
-  for (uint32_t i = 0; i < r->data.n_links; i++)
-    cotel_tracestate_release(r->links[i].context.tracestate);
-  r->data.n_links = 0;
-  cotel__arena_reset(&r->arena, &r->prov->chunks);
+  if (r->data.context.tracestate) {
+    cotel_tracestate_release(r->data.context.tracestate);
+    r->data.context.tracestate = NULL;
+  }
+  if (r->dirty) {
+    for (uint32_t i = 0; i < r->data.n_links; i++)
+      cotel_tracestate_release(r->links[i].context.tracestate);
+    cotel__span_reset_fields(r);
+  }
+  if (r->arena.used) /* chunks to give back; else only the inline buffer */
+    cotel__arena_reset(&r->arena, &r->prov->chunks);
+  else
+    r->arena.cur = r->arena.inline_buf;
   atomic_store_explicit(&r->state, COTEL__SPAN_FREE, memory_order_relaxed);
   /* Stale handles compare this generation (under the lock or with an
    * acquire load) before touching anything else. */
   atomic_store_explicit(&r->gen, atomic_load(&r->gen) + 1,
                         memory_order_release);
   cotel__pool_put(r);
+}
+
+/* Drop one reference: inline while it is not the last one. */
+static inline void release_ref(struct cotel__span *r) {
+  unsigned n = atomic_load_explicit(&r->refs, memory_order_acquire);
+  if (n != 1 &&
+      atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
+    return;
+  /* The last reference (refs is 1 here: the second check in
+   * cotel__span_release sees it and recycles). */
+  if (n != 1) atomic_store_explicit(&r->refs, 1, memory_order_relaxed);
+  cotel__span_release(r);
 }
 
 void cotel__span_release(struct cotel__span *rec) {
@@ -76,13 +96,27 @@ void cotel__span_release(struct cotel__span *rec) {
     rec = NULL;
     if (parent && parent->kind == COTEL__CTX_SPAN)
       rec = cotel__span_of_embedded(parent);
-    else
+    else if (parent && parent->kind != COTEL__CTX_ROOT)
       cotel_context_release(parent);
   }
 }
 
+/* The record whose live reference cotel_span_end is lending to the last
+ * processor's on_end on this thread (NULL: none). The first retain of that
+ * record on this thread during the call takes the reference over instead of
+ * adding one, and cotel_span_end then does not release it: the usual
+ * "processor retains, end releases" pair costs no atomic operation. */
+static __attribute__((
+    tls_model("initial-exec"))) _Thread_local struct cotel__span *lent;
+
 void cotel_span_data_retain(const cotel_span_data *sd) {
-  if (sd) cotel__span_retain(REC(sd));
+  if (!sd) return;
+  struct cotel__span *r = REC(sd);
+  if (r == lent) {
+    lent = NULL;
+    return;
+  }
+  atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
 }
 
 void cotel_span_data_release(const cotel_span_data *sd) {
@@ -136,6 +170,35 @@ int cotel_span_get_context(cotel_span s, cotel_span_context *out) {
 
 /* ---- start ---- */
 
+/* The clock read of cotel_time_now_ns, inlined (two per span). */
+static inline uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* cotel_span_context_is_valid for a non-NULL context, inline. */
+static inline bool sc_valid(const cotel_span_context *sc) {
+  uint64_t t0, t1, s0;
+  memcpy(&t0, sc->trace_id.bytes, 8);
+  memcpy(&t1, sc->trace_id.bytes + 8, 8);
+  memcpy(&s0, sc->span_id.bytes, 8);
+  return (t0 | t1) && s0;
+}
+
+/* Link the record's embedded context node under `parent` (retained). Its
+ * kind, span and span context pointer were set when the record was created
+ * (pool.c) and never change; the rest of the node stays zero. */
+static inline void embed(struct cotel__span *r, cotel_context *parent) {
+  if (parent->kind == COTEL__CTX_SPAN)
+    atomic_fetch_add_explicit(&cotel__span_of_embedded(parent)->refs, 1,
+                              memory_order_relaxed);
+  else if (parent->kind != COTEL__CTX_ROOT)
+    atomic_fetch_add_explicit(&parent->refs, 1, memory_order_relaxed);
+  r->ctx.parent = parent;
+  r->ctx.baggage = parent->baggage;
+}
+
 /* Identity and record for a span that only propagates. */
 static void start_nonrecording(struct cotel__span *r, cotel_context *parent,
                                cotel_tracer *t) {
@@ -143,7 +206,7 @@ static void start_nonrecording(struct cotel__span *r, cotel_context *parent,
   atomic_store_explicit(&r->refs, 1, memory_order_relaxed);
   atomic_store_explicit(&r->state, COTEL__SPAN_NONRECORDING,
                         memory_order_relaxed);
-  cotel__context_init_embedded(&r->ctx, parent, r, &r->data.context);
+  embed(r, parent);
 }
 
 static void start_recording(struct cotel__span *r, cotel_context *parent,
@@ -156,78 +219,82 @@ static void start_recording(struct cotel__span *r, cotel_context *parent,
   d->name.ptr = n ? n : "";
   d->name.len = n ? nlen : 0;
   d->kind = o->kind ? o->kind : COTEL_SPAN_KIND_INTERNAL;
-  d->start_ns = o->start_ns ? o->start_ns : cotel_time_now_ns();
-  d->end_ns = 0;
-  d->status = COTEL_STATUS_UNSET;
-  d->status_message.ptr = "";
-  d->status_message.len = 0;
-  d->attrs = NULL;
-  d->n_attrs = d->dropped_attrs = 0;
-  d->events = NULL;
-  d->n_events = d->dropped_events = 0;
-  d->links = NULL;
-  d->n_links = d->dropped_links = 0;
+  d->start_ns = o->start_ns ? o->start_ns : now_ns();
+  /* Everything else (end time, status, attributes, events, links and
+   * their capacities) is in its reset state: see cotel__span_reset_fields. */
+  r->dirty = true;
   d->scope = &t->scope;
   d->resource = &p->resource;
-  r->attrs = NULL;
-  r->events = NULL;
-  r->links = NULL;
-  r->attr_cap = r->event_cap = r->link_cap = 0;
   r->attr_hint = (uint32_t)(o->n_attrs + sr->n_attrs);
   r->tracer = t;
   atomic_store_explicit(&r->refs, 1, memory_order_relaxed);
   /* The record is still private: no lock needed while filling it. */
-  for (size_t i = 0; i < o->n_attrs; i++)
-    cotel__span_set_attr_locked(r, &o->attrs[i]);
-  for (size_t i = 0; i < sr->n_attrs; i++)
-    cotel__span_set_attr_locked(r, &sr->attrs[i]);
+  if (o->n_attrs | sr->n_attrs)
+    cotel__span_start_attrs(r, o->attrs, o->n_attrs, sr->attrs, sr->n_attrs);
   for (size_t i = 0; i < o->n_links; i++)
     cotel__span_add_link_locked(r, &o->links[i]);
   atomic_store_explicit(&r->state, COTEL__SPAN_RECORDING, memory_order_relaxed);
-  cotel__context_init_embedded(&r->ctx, parent, r, &r->data.context);
+  embed(r, parent);
 }
 
 int cotel_span_start(cotel_tracer *t, const char *name,
                      const cotel_span_options *opts, cotel_span *out) {
   static const cotel_span_options no_opts;
-  if (!out) return COTEL_EINVAL;
+  if (__builtin_expect(!out, 0)) return COTEL_EINVAL;
   *out = COTEL_SPAN_NONE;
-  if (!t || !name) return COTEL_EINVAL;
+  if (__builtin_expect(!t || !name, 0)) return COTEL_EINVAL;
   if (!opts) opts = &no_opts;
   struct cotel_provider *p = t->p;
-  cotel_context *parent = opts->parent ? opts->parent : cotel_context_current();
+  cotel_context *parent =
+      opts->parent ? opts->parent : cotel__context_current_inline();
   size_t nlen = strlen(name);
 
-  cotel_span_context psc, sc;
-  bool has_parent = !opts->root &&
-                    cotel_context_span_context(parent, &psc) == 0 &&
-                    cotel_span_context_is_valid(&psc);
+  /* The parent's span context, read in place: the parent context holds a
+   * reference to whatever its cached pointer points to. */
+  const cotel_span_context *psc = opts->root ? NULL : parent->sc;
+  if (psc && !sc_valid(psc)) psc = NULL;
+  bool has_parent = psc != NULL;
+  cotel_span_context sc;
+  cotel__rng_state *g = cotel__rng_get(); /* one fork check for all ids */
   if (has_parent) {
-    sc.trace_id = psc.trace_id;
-    sc.tracestate = psc.tracestate;
-    sc.flags = psc.flags & COTEL_TRACE_FLAG_RANDOM;
+    sc.trace_id = psc->trace_id;
+    sc.tracestate = psc->tracestate;
+    sc.flags = psc->flags & COTEL_TRACE_FLAG_RANDOM;
   } else {
     /* W3C Trace Context level 2: the ids we generate are random. */
-    cotel__new_trace_id(&sc.trace_id);
+    uint64_t a, b;
+    do {
+      a = cotel__rand64_unchecked(g);
+      b = cotel__rand64_unchecked(g);
+    } while (__builtin_expect(!(a | b), 0));
+    memcpy(sc.trace_id.bytes, &a, 8);
+    memcpy(sc.trace_id.bytes + 8, &b, 8);
     sc.tracestate = NULL;
     sc.flags = COTEL_TRACE_FLAG_RANDOM;
   }
-  cotel__new_span_id(&sc.span_id);
+  {
+    uint64_t a;
+    do
+      a = cotel__rand64_unchecked(g);
+    while (__builtin_expect(!a, 0));
+    memcpy(sc.span_id.bytes, &a, 8);
+  }
   sc.is_remote = false;
 
   int rc = 0;
   cotel_sampling_result sr = {COTEL_SAMPLING_DROP, NULL, 0};
   bool by_sampler = false;
-  if (p->disabled ||
-      atomic_load_explicit(&p->shut_down, memory_order_relaxed)) {
+  if (__builtin_expect(p->disabled || atomic_load_explicit(
+                                          &p->shut_down, memory_order_relaxed),
+                       0)) {
     /* No SDK behaviour, but context still propagates: keep the parent's
      * sampled flag so downstream services continue its decision. */
-    if (has_parent) sc.flags = psc.flags;
+    if (has_parent) sc.flags = psc->flags;
     if (!p->disabled) rc = COTEL_ESTATE;
   } else {
     cotel_sampling_params sp = {
         .parent = parent,
-        .parent_sc = has_parent ? &psc : NULL,
+        .parent_sc = psc,
         .trace_id = &sc.trace_id,
         .name = {name, nlen},
         .kind = opts->kind ? opts->kind : COTEL_SPAN_KIND_INTERNAL,
@@ -252,25 +319,28 @@ int cotel_span_start(cotel_tracer *t, const char *name,
     by_sampler = false;
   }
   r->data.context = sc;
-  cotel_tracestate_retain(sc.tracestate);
-  if (has_parent)
-    r->data.parent_span_id = psc.span_id;
-  else
+  if (sc.tracestate) cotel_tracestate_retain(sc.tracestate);
+  if (has_parent) {
+    r->data.parent_span_id = psc->span_id;
+    r->data.parent_is_remote = psc->is_remote;
+  } else {
     memset(&r->data.parent_span_id, 0, sizeof r->data.parent_span_id);
-  r->data.parent_is_remote = has_parent && psc.is_remote;
+    r->data.parent_is_remote = false;
+  }
 
-  cotel__counters *c = cotel__counters_for(p);
-  cotel__count(&c->started, c, p);
+  COTEL__COUNT_ONE(p, started);
   out->rec = r;
   out->gen = atomic_load_explicit(&r->gen, memory_order_relaxed);
   if (sr.decision == COTEL_SAMPLING_DROP) {
     start_nonrecording(r, parent, t);
-    if (by_sampler) cotel__count(&c->sampled_out, c, p);
+    if (by_sampler) COTEL__COUNT_ONE(p, sampled_out);
     return rc;
   }
   start_recording(r, parent, t, name, nlen, opts, &sr);
-  for (size_t i = 0; i < p->n_procs; i++)
-    if (p->procs[i]->on_start) p->procs[i]->on_start(p->procs[i], *out, parent);
+  cotel_span_processor **procs = p->procs;
+  size_t n = p->n_procs;
+  for (size_t i = 0; i < n; i++)
+    if (procs[i]->on_start) procs[i]->on_start(procs[i], *out, parent);
   return rc;
 }
 
@@ -280,7 +350,7 @@ void cotel_span_end(cotel_span s, uint64_t end_ns) {
   struct cotel__span *r = s.rec;
   if (!r) return;
   uint8_t seen = atomic_load_explicit(&r->state, memory_order_relaxed);
-  if (seen == COTEL__SPAN_RECORDING && !end_ns) end_ns = cotel_time_now_ns();
+  if (seen == COTEL__SPAN_RECORDING && !end_ns) end_ns = now_ns();
   cotel__span_lock(r);
   uint8_t st = atomic_load_explicit(&r->state, memory_order_relaxed);
   if (atomic_load_explicit(&r->gen, memory_order_relaxed) != s.gen ||
@@ -296,10 +366,23 @@ void cotel_span_end(cotel_span s, uint64_t end_ns) {
   cotel__span_unlock(r);
   if (st == COTEL__SPAN_RECORDING) {
     struct cotel_provider *p = r->prov;
-    cotel__counters *c = cotel__counters_for(p);
-    cotel__count(&c->ended, c, p);
-    for (size_t i = 0; i < p->n_procs; i++)
-      if (p->procs[i]->on_end) p->procs[i]->on_end(p->procs[i], &r->data);
+    COTEL__COUNT_ONE(p, ended);
+    cotel_span_processor **procs = p->procs;
+    size_t n = p->n_procs;
+    for (size_t i = 0; i + 1 < n; i++)
+      if (procs[i]->on_end) procs[i]->on_end(procs[i], &r->data);
+    /* The last processor may take the live span's reference over (see
+     * `lent`); earlier ones must not, so that the record stays alive for
+     * the next. Once taken, r is not touched again: its new owner may
+     * already have released and recycled it. */
+    if (n && procs[n - 1]->on_end) {
+      struct cotel__span *saved = lent; /* an end nested in another's */
+      lent = r;
+      procs[n - 1]->on_end(procs[n - 1], &r->data);
+      bool taken = lent != r;
+      lent = saved;
+      if (taken) return;
+    }
   }
-  cotel__span_release(r); /* the reference the live span held */
+  release_ref(r); /* the reference the live span held */
 }

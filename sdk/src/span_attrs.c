@@ -7,7 +7,52 @@
 #include "provider_internal.h"
 
 static inline bool key_eq(cotel_str a, cotel_str b) {
-  return a.len == b.len && (a.len == 0 || !memcmp(a.ptr, b.ptr, a.len));
+  if (a.len != b.len) return false;
+  if (a.len == 0) return true;
+  /* Distinct keys of one length nearly always differ in their first or
+   * last byte: no memcmp call for them. */
+  if (a.ptr[0] != b.ptr[0] || a.ptr[a.len - 1] != b.ptr[a.len - 1])
+    return false;
+  return !memcmp(a.ptr, b.ptr, a.len);
+}
+
+/* A new attribute (its key not present): the key and, for a string, the
+ * value copied into one arena block; scalar values stored directly. Arrays
+ * take the general path. False when out of memory (nothing stored). */
+static inline bool put_new(cotel__arena *ar, cotel__chunk_pool *cp,
+                           cotel_attr *dst, const cotel_attr *src,
+                           uint32_t maxlen) {
+  size_t kn = src->key.len;
+  size_t vn = 0;
+  if (src->type == COTEL_ATTR_STRING) {
+    vn = src->v.s.ptr ? src->v.s.len : 0;
+    if (vn > maxlen) vn = maxlen;
+  }
+  char *k = cotel__arena_alloc(ar, cp, kn + 1 + vn + 1);
+  if (__builtin_expect(!k, 0)) return false;
+  cotel__small_copy(k, src->key.ptr, kn);
+  k[kn] = '\0';
+  dst->key.ptr = k;
+  dst->key.len = kn;
+  switch (src->type) {
+  case COTEL_ATTR_STRING: {
+    char *s = k + kn + 1;
+    cotel__small_copy(s, src->v.s.ptr, vn);
+    s[vn] = '\0';
+    dst->v.s.ptr = s;
+    dst->v.s.len = vn;
+    break;
+  }
+  case COTEL_ATTR_BOOL:
+  case COTEL_ATTR_INT:
+  case COTEL_ATTR_DOUBLE:
+    dst->v = src->v; /* the scalar and whatever else the union holds */
+    break;
+  default:
+    return cotel__attr_copy_value(ar, cp, dst, src, maxlen);
+  }
+  dst->type = src->type;
+  return true;
 }
 
 static bool valid_input(const cotel_attr *a) {
@@ -143,14 +188,85 @@ void cotel__span_set_attr_locked(struct cotel__span *r, const cotel_attr *a) {
     r->attrs = na;
     d->attrs = na;
   }
-  uint32_t n = d->n_attrs;
-  if (put_fixed(r, r->attrs, &n, n + 1, a, false)) {
-    d->n_attrs = n;
+  if (put_new(&r->arena, &p->chunks, &r->attrs[d->n_attrs], a,
+              p->limits.attr_value_length)) {
+    d->n_attrs++;
     return;
   }
 dropped:
   d->dropped_attrs++;
   cotel__count_shared(&p->attrs_dropped, 1);
+}
+
+/* A 1-in-64 summary of a key (its length and first byte) for the start
+ * attributes' duplicate check: a key whose bit is not set yet is new and
+ * needs no comparison with the keys already put. Cheap rather than good:
+ * a collision only costs the comparisons. */
+static inline uint64_t key_bit(cotel_str k) {
+  unsigned h = (unsigned)k.len ^ ((unsigned)(unsigned char)k.ptr[0] << 2);
+  return (uint64_t)1 << (h & 63);
+}
+
+typedef struct start_put {
+  struct cotel__span *r;
+  cotel_attr *arr;
+  uint32_t n, cap, maxlen, dropped;
+  uint64_t seen; /* key_bit of every key in arr */
+} start_put;
+
+static inline void start_put_one(start_put *sp, const cotel_attr *a) {
+  /* valid_input for a non-NULL attribute, scalars and strings first */
+  if (!a->key.ptr || !a->key.len) return;
+  if ((unsigned)a->type - COTEL_ATTR_STRING > 3u && !valid_input(a)) return;
+  struct cotel__span *r = sp->r;
+  uint64_t bit = key_bit(a->key);
+  if (sp->seen & bit) {
+    for (uint32_t j = 0; j < sp->n; j++)
+      if (key_eq(sp->arr[j].key, a->key)) { /* last write wins */
+        if (!cotel__attr_copy_value(&r->arena, &r->prov->chunks, &sp->arr[j], a,
+                                    sp->maxlen))
+          sp->dropped++;
+        return;
+      }
+  }
+  if (sp->n >= sp->cap ||
+      !put_new(&r->arena, &r->prov->chunks, &sp->arr[sp->n], a, sp->maxlen)) {
+    sp->dropped++;
+    return;
+  }
+  sp->n++;
+  sp->seen |= bit;
+}
+
+void cotel__span_start_attrs(struct cotel__span *r, const cotel_attr *a1,
+                             size_t n1, const cotel_attr *a2, size_t n2) {
+  struct cotel_provider *p = r->prov;
+  cotel_span_data *d = &r->data;
+  uint32_t limit = p->limits.attr_count;
+  size_t total = n1 + n2;
+  /* The record is fresh (no attributes): one array for all of them, sized
+   * like the first array of cotel__span_set_attr_locked would be. */
+  uint32_t cap =
+      total > 4 ? (total < UINT32_MAX ? (uint32_t)total : UINT32_MAX) : 4;
+  if (cap > limit) cap = limit;
+  cotel_attr *arr = NULL;
+  if (cap) {
+    arr = cotel__arena_alloc(&r->arena, &p->chunks, cap * sizeof *arr);
+    if (!arr) cap = 0;
+  }
+  start_put sp = {r, arr, 0, cap, p->limits.attr_value_length, 0, 0};
+  for (size_t i = 0; i < n1; i++)
+    start_put_one(&sp, &a1[i]);
+  for (size_t i = 0; i < n2; i++)
+    start_put_one(&sp, &a2[i]);
+  r->attrs = arr;
+  r->attr_cap = cap;
+  d->attrs = arr;
+  d->n_attrs = sp.n;
+  if (sp.dropped) {
+    d->dropped_attrs += sp.dropped;
+    cotel__count_shared(&p->attrs_dropped, sp.dropped);
+  }
 }
 
 /* Attributes of an event or link: a fixed array sized for the limit. */

@@ -43,6 +43,7 @@ struct cotel__span {
   uint32_t event_cap;
   uint32_t link_cap;
   uint32_t attr_hint; /* attributes known at start (sizes the first array) */
+  bool dirty;         /* recording fields written since the last reset */
   cotel_event *events;
   cotel_link *links;
   max_align_t inline_arena[COTEL__SPAN_INLINE_ARENA / sizeof(max_align_t)];
@@ -56,12 +57,40 @@ static inline void cotel__span_unlock(struct cotel__span *r) {
   atomic_flag_clear_explicit(&r->lock, memory_order_release);
 }
 
+/* Put the recording fields a span start does not set back to their
+ * initial values. Done when a record is created and when a recorded one is
+ * recycled (usually on the exporting thread), so that starting a span on
+ * the application thread writes only what differs per span. */
+static inline void cotel__span_reset_fields(struct cotel__span *r) {
+  cotel_span_data *d = &r->data;
+  d->end_ns = 0;
+  d->status = COTEL_STATUS_UNSET;
+  d->status_message.ptr = "";
+  d->status_message.len = 0;
+  d->attrs = NULL;
+  d->n_attrs = d->dropped_attrs = 0;
+  d->events = NULL;
+  d->n_events = d->dropped_events = 0;
+  d->links = NULL;
+  d->n_links = d->dropped_links = 0;
+  r->attrs = NULL;
+  r->events = NULL;
+  r->links = NULL;
+  r->attr_cap = r->event_cap = r->link_cap = 0;
+  r->attr_hint = 0;
+  r->dirty = false;
+}
+
 /* Lock a handle's record when the handle is current and the span is
  * recording; NULL (nothing locked) otherwise. */
 struct cotel__span *cotel__span_lock_recording(cotel_span s);
 
 /* Recording helpers (span_attrs.c); the record is locked by the caller. */
 void cotel__span_set_attr_locked(struct cotel__span *r, const cotel_attr *a);
+/* Attributes given at start (options, then sampler) on a fresh record that
+ * has none yet; same limits and last-write-wins as setting them one by one. */
+void cotel__span_start_attrs(struct cotel__span *r, const cotel_attr *a1,
+                             size_t n1, const cotel_attr *a2, size_t n2);
 void cotel__span_add_event_locked(struct cotel__span *r, const char *name,
                                   uint64_t time_ns, const cotel_attr *a1,
                                   size_t n1, const cotel_attr *a2, size_t n2);
