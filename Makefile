@@ -49,6 +49,7 @@ bench: build
 	@sh scripts/bench.sh $(BUILD)
 
 interop: build
+	@sh scripts/deps.sh interop
 	@sh interop/run.sh
 
 format:
