@@ -4,34 +4,10 @@
 
 #include "cotel/propagation.h"
 #include "test_util.h"
+#include "header_fixture.h"
 
 #define TID "80f198ee56343ba864fe8b2a57d3eff7"
 #define SID "e457b5a2e4d86bd1"
-
-typedef struct hdrs {
-  cotel_header h[32];
-  char store[4096];
-  cotel_header_carrier hc;
-  cotel_carrier c;
-} hdrs;
-
-static void hdrs_init(hdrs *x, const char *const *kv) {
-  size_t n = 0;
-  for (; kv && kv[2 * n]; n++) {
-    x->h[n].name = cotel_str_c(kv[2 * n]);
-    x->h[n].value = cotel_str_c(kv[2 * n + 1]);
-  }
-  cotel_header_carrier_init(&x->hc, x->h, n, 32, x->store, sizeof x->store);
-  x->c = cotel_header_carrier_as_carrier(&x->hc);
-}
-
-static const char *hdr(hdrs *x, const char *name) {
-  for (size_t i = 0; i < x->hc.count; i++)
-    if (x->h[i].name.len == strlen(name) &&
-        !strncasecmp(x->h[i].name.ptr, name, x->h[i].name.len))
-      return x->h[i].value.ptr;
-  return NULL;
-}
 
 static int parse(const char *s, cotel_span_context *sc, bool *debug) {
   return cotel_jaeger_parse(s, strlen(s), sc, debug);

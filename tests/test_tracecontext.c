@@ -6,37 +6,13 @@
 
 #include "cotel/propagation.h"
 #include "test_util.h"
+#include "header_fixture.h"
 
 #define TID "4bf92f3577b34da6a3ce929d0e0e4736"
 #define SID "00f067aa0ba902b7"
 #define TP(flags) "00-" TID "-" SID "-" flags
 
 /* A header carrier over literal name/value pairs (NULL-terminated). */
-typedef struct hdrs {
-  cotel_header h[64];
-  char store[32768];
-  cotel_header_carrier hc;
-  cotel_carrier c;
-} hdrs;
-
-static void hdrs_init(hdrs *x, const char *const *kv) {
-  size_t n = 0;
-  for (; kv && kv[2 * n]; n++) {
-    x->h[n].name = cotel_str_c(kv[2 * n]);
-    x->h[n].value = cotel_str_c(kv[2 * n + 1]);
-  }
-  cotel_header_carrier_init(&x->hc, x->h, n, 64, x->store, sizeof x->store);
-  x->c = cotel_header_carrier_as_carrier(&x->hc);
-}
-
-static const char *hdr(hdrs *x, const char *name) {
-  for (size_t i = 0; i < x->hc.count; i++)
-    if (x->h[i].name.len == strlen(name) &&
-        !strncasecmp(x->h[i].name.ptr, name, x->h[i].name.len))
-      return x->h[i].value.ptr;
-  return NULL;
-}
-
 static int parse(const char *s, cotel_span_context *sc) {
   return cotel_traceparent_parse(s, strlen(s), sc);
 }
