@@ -134,6 +134,7 @@ void cotel__batch_restart_after_fork(cotel__batch *b) {
          cotel__mpsc_pop(&b->q, &item) == COTEL__MPSC_OK)
     parent_spans[n++] = item;
   cotel__mpsc_reset(&b->q);
+  atomic_store(&b->head_hint, 0); /* a lower bound of the new head */
   /* The parent's in-flight exports belong to the abandoned loop: forgotten
    * (their spans stay retained; a done will never come for them here). */
   b->exports = NULL;

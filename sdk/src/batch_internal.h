@@ -68,12 +68,20 @@ struct cotel__batch {
   unsigned max_concurrent;
   cotel__mpsc_queue q;
 
-  /* Fast-path state (lock-free). */
+  /* Fast-path state (lock-free). The first line is read on every on_end
+   * and written almost never; what the worker writes per pump or per
+   * export lives on other lines, so that it does not pull this one away
+   * from the producers' cores. */
   atomic_bool closed;      /* shutdown called: on_end drops and counts */
-  atomic_int wake_pending; /* a size-threshold wake-up is on its way */
   atomic_uint started_gen; /* fork generation the worker belongs to */
   atomic_int refs;
-  atomic_uint_fast64_t dropped, exported, failed;
+  _Alignas(64) atomic_uint_fast64_t dropped, exported, failed;
+  /* A queue head position seen by some producer: a lower bound of the head
+   * (positions only grow). on_end reads the real head, a line the worker
+   * writes on every pop, only when this bound says a full batch may be
+   * waiting: once per batch instead of once per span. */
+  _Alignas(64) atomic_size_t head_hint;
+  atomic_int wake_pending; /* a size-threshold wake-up is on its way */
 
   pthread_mutex_t mu;
   pthread_cond_t cv;      /* CLOCK_MONOTONIC; flush progress, worker exit */

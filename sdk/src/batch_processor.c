@@ -3,6 +3,7 @@
  * shutdown are bounded by their deadlines whatever the exporter does. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "batch_internal.h"
@@ -32,11 +33,19 @@ static void batch_on_end(cotel_span_processor *self,
     atomic_fetch_add_explicit(&b->dropped, 1, memory_order_relaxed);
     return;
   }
-  /* Wake the loop once per batch, not per span: the timer covers the rest. */
+  /* Wake the loop once per batch, not per span: the timer covers the rest.
+   * head_hint <= head, so a queue below one batch by the hint is below it by
+   * the real head too; the real head is read only past that. (A head past
+   * pos + 1: the worker already took this span.) */
+  head = atomic_load_explicit(&b->head_hint, memory_order_relaxed);
+  if (pos + 1 <= head || pos + 1 - head < b->opt.max_export_batch_size) return;
+  if (atomic_load_explicit(&b->wake_pending, memory_order_relaxed)) return;
   head = cotel__mpsc_head(&b->q);
-  if (pos + 1 > head && pos + 1 - head >= b->opt.max_export_batch_size &&
-      !atomic_load_explicit(&b->wake_pending, memory_order_relaxed) &&
-      !atomic_exchange(&b->wake_pending, 1)) {
+  if (pos + 1 <= head || pos + 1 - head < b->opt.max_export_batch_size) {
+    atomic_store_explicit(&b->head_hint, head, memory_order_relaxed);
+    return;
+  }
+  if (!atomic_exchange(&b->wake_pending, 1)) {
     pthread_mutex_lock(&b->mu);
     cotel__batch_wake_locked(b);
     pthread_mutex_unlock(&b->mu);
@@ -200,8 +209,11 @@ int cotel_batch_processor_new(cotel_exporter *exp, const cotel_batch_options *o,
   if (opt.max_export_batch_size > opt.max_queue_size)
     opt.max_export_batch_size = opt.max_queue_size;
   rc = COTEL_ENOMEM;
-  b = calloc(1, sizeof *b);
+  /* Aligned, so that the cache-line split of the struct (batch_internal.h)
+   * is real; sizeof is a multiple of the alignment. */
+  b = aligned_alloc(_Alignof(cotel__batch), sizeof *b);
   if (!b) goto fail;
+  memset(b, 0, sizeof *b);
   b->exp = exp;
   b->opt = opt;
   b->max_concurrent = exp->max_concurrent ? exp->max_concurrent : 1;

@@ -7,11 +7,6 @@
 
 #include "cotel/common.h"
 
-static inline size_t slot(const cotel__mpsc_queue *q, size_t pos) {
-  /* Avoid a division on the hot path for the usual power-of-two sizes. */
-  return q->mask ? (pos & q->mask) : (pos % q->cap);
-}
-
 int cotel__mpsc_init(cotel__mpsc_queue *q, size_t cap) {
   if (cap == 0) return COTEL_EINVAL;
   q->cells = calloc(cap, sizeof *q->cells);
@@ -37,33 +32,9 @@ void cotel__mpsc_free(cotel__mpsc_queue *q) {
   q->cells = NULL;
 }
 
-int cotel__mpsc_push(cotel__mpsc_queue *q, void *item, size_t *pos_out) {
-  size_t pos = atomic_load_explicit(&q->enqueue_pos, memory_order_relaxed);
-  for (;;) {
-    cotel__mpsc_cell *c = &q->cells[slot(q, pos)];
-    size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
-    intptr_t dif = (intptr_t)seq - (intptr_t)pos;
-    if (dif == 0) {
-      if (atomic_compare_exchange_weak_explicit(&q->enqueue_pos, &pos, pos + 1,
-                                                memory_order_relaxed,
-                                                memory_order_relaxed)) {
-        c->item = item;
-        atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
-        if (pos_out) *pos_out = pos;
-        return 0;
-      }
-      /* pos was reloaded by the failed CAS. */
-    } else if (dif < 0) {
-      return COTEL_EFULL; /* the cell still holds the item of pos - cap */
-    } else {
-      pos = atomic_load_explicit(&q->enqueue_pos, memory_order_relaxed);
-    }
-  }
-}
-
 int cotel__mpsc_pop(cotel__mpsc_queue *q, void **item) {
   size_t pos = atomic_load_explicit(&q->dequeue_pos, memory_order_relaxed);
-  cotel__mpsc_cell *c = &q->cells[slot(q, pos)];
+  cotel__mpsc_cell *c = &q->cells[cotel__mpsc_slot(q, pos)];
   size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
   if (seq != pos + 1) {
     size_t tail = atomic_load_explicit(&q->enqueue_pos, memory_order_acquire);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cotel/common.h"
+
 typedef struct cotel__mpsc_cell {
   atomic_size_t seq;
   void *item;
@@ -42,9 +44,38 @@ void cotel__mpsc_free(cotel__mpsc_queue *q);
  * thread exists). The caller handles the items first if it wants them. */
 void cotel__mpsc_reset(cotel__mpsc_queue *q);
 
+static inline size_t cotel__mpsc_slot(const cotel__mpsc_queue *q, size_t pos) {
+  /* Avoid a division on the hot path for the usual power-of-two sizes. */
+  return q->mask ? (pos & q->mask) : (pos % q->cap);
+}
+
 /* Any thread. 0, or COTEL_EFULL without side effects. On success *pos (if
- * not NULL) is the item's position. */
-int cotel__mpsc_push(cotel__mpsc_queue *q, void *item, size_t *pos);
+ * not NULL) is the item's position. Inline: it is on_end's whole cost. */
+static inline int cotel__mpsc_push(cotel__mpsc_queue *q, void *item,
+                                   size_t *pos_out) {
+  size_t pos = atomic_load_explicit(&q->enqueue_pos, memory_order_relaxed);
+  for (;;) {
+    cotel__mpsc_cell *c = &q->cells[cotel__mpsc_slot(q, pos)];
+    size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+    intptr_t dif = (intptr_t)seq - (intptr_t)pos;
+    if (dif == 0) {
+      if (atomic_compare_exchange_weak_explicit(&q->enqueue_pos, &pos, pos + 1,
+                                                memory_order_relaxed,
+                                                memory_order_relaxed)) {
+        c->item = item;
+        atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
+        if (pos_out) *pos_out = pos;
+        return 0;
+      }
+      /* pos was reloaded by the failed CAS. */
+    } else if (dif < 0) {
+      return COTEL_EFULL; /* the cell still holds the item of pos - cap */
+    } else {
+      pos = atomic_load_explicit(&q->enqueue_pos, memory_order_relaxed);
+    }
+  }
+}
+
 /* The single consumer only. */
 int cotel__mpsc_pop(cotel__mpsc_queue *q, void **item);
 

@@ -5,6 +5,7 @@
 #include "cotel/env.h"
 #include "mem.h"
 #include "provider_internal.h"
+#include "sampler_internal.h"
 
 #define N_RESERVE                                                              \
   2 /* records kept for non-recording spans when out of memory */
@@ -123,6 +124,7 @@ int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out) {
       return rc;
     }
   }
+  p->sample_how = (uint8_t)cotel__sampler_how(p->sampler);
   rc = take_processors(p, cfg);
   if (rc) {
     if (!p->n_procs)

@@ -46,6 +46,9 @@ struct cotel_provider {
   bool disabled;
   atomic_bool shut_down;
   cotel_sampler *sampler;
+  /* How span start decides (sampler_internal.h): COTEL__SAMPLE_CALL runs
+   * the sampler; the others are built-in samplers decided inline. */
+  uint8_t sample_how;
   cotel_span_limits limits;
   cotel_resource resource;
   cotel__arena res_arena;

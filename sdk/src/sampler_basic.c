@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cotel/sampler.h"
+#include "sampler_internal.h"
 
 static void on_sample(cotel_sampler *s, const cotel_sampling_params *p,
                       cotel_sampling_result *out) {
@@ -37,6 +38,10 @@ static const char *off_desc(cotel_sampler *s) {
 /* Stateless, so shared: destroy is NULL and the owner's destroy is a no-op. */
 static cotel_sampler always_on = {on_sample, on_desc, NULL, NULL};
 static cotel_sampler always_off = {off_sample, off_desc, NULL, NULL};
+
+bool cotel__sampler_is_always(const cotel_sampler *s, bool on) {
+  return s == (on ? &always_on : &always_off);
+}
 
 int cotel_sampler_always_on(cotel_sampler **out) {
   if (!out) return COTEL_EINVAL;

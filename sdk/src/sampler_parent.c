@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cotel/sampler.h"
+#include "sampler_internal.h"
 
 enum { REMOTE_SAMPLED, REMOTE_NOT, LOCAL_SAMPLED, LOCAL_NOT, N_DELEGATES };
 
@@ -31,6 +32,16 @@ static void pb_sample(cotel_sampler *s, const cotel_sampling_params *p,
       target = ps->d[sampled ? LOCAL_SAMPLED : LOCAL_NOT];
   }
   target->should_sample(target, p, out);
+}
+
+bool cotel__sampler_is_default_parentbased(const cotel_sampler *s) {
+  const parent_sampler *ps = (const parent_sampler *)s;
+  return s && s->should_sample == pb_sample &&
+         cotel__sampler_is_always(ps->root, true) &&
+         cotel__sampler_is_always(ps->d[REMOTE_SAMPLED], true) &&
+         cotel__sampler_is_always(ps->d[LOCAL_SAMPLED], true) &&
+         cotel__sampler_is_always(ps->d[REMOTE_NOT], false) &&
+         cotel__sampler_is_always(ps->d[LOCAL_NOT], false);
 }
 
 static const char *pb_desc(cotel_sampler *s) {

@@ -6,6 +6,7 @@
 
 #include "ids.h"
 #include "provider_internal.h"
+#include "sampler_internal.h"
 
 #define REC(sd) ((struct cotel__span *)(sd)) /* data is the first member */
 
@@ -291,6 +292,20 @@ int cotel_span_start(cotel_tracer *t, const char *name,
      * sampled flag so downstream services continue its decision. */
     if (has_parent) sc.flags = psc->flags;
     if (!p->disabled) rc = COTEL_ESTATE;
+  } else if (p->sample_how != COTEL__SAMPLE_CALL) {
+    /* A built-in sampler, decided inline with the same result as its
+     * should_sample (no attributes): the default ParentBased{AlwaysOn} (OTel
+     * trace SDK "ParentBased") samples a root and follows a parent's sampled
+     * flag; AlwaysOn and AlwaysOff need no input. */
+    bool yes = p->sample_how == COTEL__SAMPLE_ALWAYS ||
+               (p->sample_how == COTEL__SAMPLE_PARENT &&
+                (!has_parent || (psc->flags & COTEL_TRACE_FLAG_SAMPLED)));
+    if (yes) {
+      sr.decision = COTEL_SAMPLING_RECORD_AND_SAMPLE;
+      sc.flags |= COTEL_TRACE_FLAG_SAMPLED;
+    } else {
+      by_sampler = true;
+    }
   } else {
     cotel_sampling_params sp = {
         .parent = parent,
