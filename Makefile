@@ -46,6 +46,7 @@ fuzz:
 	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
+	@sh scripts/deps.sh bench
 	@sh scripts/bench.sh $(BUILD)
 
 interop: build

@@ -8,6 +8,7 @@
 #        BENCH_SCALE (multiplies iteration counts, default 1)
 #        BENCH_PEERS=0 (C only: skip Go and Rust)
 #        BENCH_OTLP_EXPORT=0 (skip the OTLP/HTTP export bench, loopback only)
+#        BENCH_WRK=0 (skip bench/wrk.sh: cotel-hop under wrk, ~80 s)
 # Results: BUILD_DIR/bench/{c,go,rust}.json. The Rust build is cached in
 # ~/.cache/cotel-bench/rust-target; Go uses its own build cache.
 set -u
@@ -18,7 +19,8 @@ OUT=$BUILD/bench
 RUNS=${BENCH_RUNS:-7}
 SCALE=${BENCH_SCALE:-1}
 mkdir -p "$OUT"
-rm -f "$OUT/c.json" "$OUT/go.json" "$OUT/rust.json" "$OUT/otlp.json"
+rm -f "$OUT/c.json" "$OUT/go.json" "$OUT/rust.json" "$OUT/otlp.json" \
+  "$OUT/wrk.json"
 
 say() { printf '%s\n' "$*"; }
 hr() { say "== $* =="; }
@@ -102,6 +104,12 @@ if [ -n "$RSBENCH" ]; then
   fi
 fi
 
+# HTTP server throughput, instrumented vs not (DESIGN §7; bench/wrk.sh).
+if [ "${BENCH_WRK:-1}" != 0 ]; then
+  hr "cotel-hop under wrk: instrumented vs uninstrumented"
+  sh "$ROOT/bench/wrk.sh" "$BUILD" || say "note: bench/wrk.sh failed"
+fi
+
 # ---- side by side ----
 if command -v python3 >/dev/null 2>&1; then
   python3 "$ROOT/bench/compare.py" "$OUT/c.json" "$GOJSON" "$RSJSON"
@@ -111,4 +119,5 @@ fi
 say ""
 say "results: $OUT/c.json $GOJSON $RSJSON"
 if [ -f "$OUT/otlp.json" ]; then say "         $OUT/otlp.json"; fi
+if [ -f "$OUT/wrk.json" ]; then say "         $OUT/wrk.json"; fi
 exit 0

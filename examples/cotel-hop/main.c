@@ -14,7 +14,11 @@
  * OTEL_PROPAGATORS names (tracecontext,baggage by default). As in
  * w3c-service, spans reach the callbacks through future slots: the sleep
  * timer and every transfer capture the context current when they are
- * scheduled. */
+ * scheduled.
+ *
+ * --no-trace: the uninstrumented baseline of bench/wrk.sh (DESIGN §7: the
+ * instrumented server's throughput loss). No span, no extract, no inject,
+ * no context: the same handler and reply, with empty ids. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@
 #define MAX_SLEEP_MS 60000
 
 static hk_service service;
+static bool no_trace;
 
 typedef struct hop hop;
 typedef struct leg {
@@ -139,6 +144,12 @@ static void on_leg_done(const hk_response *r, void *ud) {
 
 /* Start one leg under the current (SERVER span) context. */
 static void start_leg(hop *h, size_t i) {
+  if (no_trace) {
+    hk_fetch_options fo = {.url = h->next_url.data};
+    h->pending++;
+    if (hk_fetch(&service.client, &fo, on_leg_done, &h->legs[i])) h->pending--;
+    return;
+  }
   cotel_attr attrs[] = {
       cotel_attr_string("http.request.method", "GET"),
       cotel_attr_string("url.full", h->next_url.data),
@@ -256,6 +267,12 @@ static void handle_hop(hk_request *req) {
     hk_buf_append(&h->traceparent, tp.ptr, tp.len);
   }
 
+  if (no_trace) {
+    if (h->sleep_ms == 0 || hk_after(&service.loop, h->sleep_ms, call_on, h))
+      call_on(h);
+    return;
+  }
+
   cotel_header_carrier hc;
   cotel_carrier carrier = hk_request_carrier(req, &hc);
   cotel_context *remote = NULL;
@@ -308,6 +325,16 @@ static void on_request(hk_request *req, void *ud) {
 }
 
 int main(int argc, char **argv) {
+  /* --no-trace is ours; httpkit parses the rest. */
+  int n = 1;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--no-trace") == 0)
+      no_trace = true;
+    else
+      argv[n++] = argv[i];
+  }
+  argc = n;
+  argv[argc] = NULL;
   hk_service_options o;
   if (hk_service_args(argc, argv, true, &o) != 0) return 2;
   if (hk_service_start(&service, &o, "cotel-hop", "cotel.hop", on_request,
