@@ -19,6 +19,11 @@ interop_env() {
   : "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
   : "${HOME:=/root}"
   export HOME
+  # Toolchains installed outside the default PATH (Go's tarball, rustup).
+  for d in /usr/local/go/bin "$HOME/go/bin" "$HOME/.cargo/bin"; do
+    case ":$PATH:" in *":$d:"*) ;; *) [ -d "$d" ] && PATH="$PATH:$d" ;; esac
+  done
+  export PATH
   : "${INTEROP_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/cotel-interop}"
   export INTEROP_CACHE
   mkdir -p "$INTEROP_CACHE"
