@@ -101,7 +101,8 @@ static bool parse_string(jp *j, char **out, size_t *outlen) {
   /* Size the copy by this string, not the rest of the document (that was
    * quadratic: a large batch exhausted TSan's shadow memory). */
   const char *q = j->p;
-  while (q < j->end && *q != '"') q += (*q == '\\' && q + 1 < j->end) ? 2 : 1;
+  while (q < j->end && *q != '"')
+    q += (*q == '\\' && q + 1 < j->end) ? 2 : 1;
   char *s = malloc((size_t)(q - j->p) * 2 + 1);
   size_t len = 0;
   while (j->p < j->end && *j->p != '"') {

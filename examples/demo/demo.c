@@ -40,7 +40,8 @@ static void compute(uv_work_t *req) {
   /* Runs on a libuv pool thread: the current context is the timer span's. */
   cotel_span s = start("checksum.compute", COTEL_SPAN_KIND_INTERNAL);
   uint64_t h = 1469598103934665603ull;
-  for (int i = 0; i < 2000000; i++) h = (h ^ (uint64_t)i) * 1099511628211ull;
+  for (int i = 0; i < 2000000; i++)
+    h = (h ^ (uint64_t)i) * 1099511628211ull;
   checksum = h;
   cotel_span_set_int(s, "demo.iterations", 2000000);
   cotel_span_end(s, 0);
@@ -180,13 +181,12 @@ int main(void) {
   cotel_provider_stats(provider, &st);
   cotel_provider_destroy(provider);
   uv_loop_close(loop);
-  fprintf(stderr,
-          "cotel-demo: %llu spans started, %llu ended, %llu exported, "
-          "%llu dropped%s\n",
-          (unsigned long long)st.spans_started,
-          (unsigned long long)st.spans_ended,
-          (unsigned long long)st.spans_exported,
-          (unsigned long long)st.spans_dropped,
-          rc ? " (shutdown timed out)" : "");
+  fprintf(
+      stderr,
+      "cotel-demo: %llu spans started, %llu ended, %llu exported, "
+      "%llu dropped%s\n",
+      (unsigned long long)st.spans_started, (unsigned long long)st.spans_ended,
+      (unsigned long long)st.spans_exported,
+      (unsigned long long)st.spans_dropped, rc ? " (shutdown timed out)" : "");
   return rc ? 1 : 0;
 }

@@ -12,20 +12,34 @@
 
 const char *cotel_strerror(int rc) {
   switch (rc) {
-  case COTEL_OK: return "success";
-  case COTEL_EINVAL: return "invalid argument";
-  case COTEL_ENOMEM: return "out of memory";
-  case COTEL_ESTATE: return "object is shut down or in the wrong state";
-  case COTEL_ETIMEDOUT: return "deadline passed";
-  case COTEL_EDETACH: return "context token detached out of order";
-  case COTEL_EFULL: return "queue full: item dropped";
-  case COTEL_ENOTSUP: return "not supported";
-  case COTEL_ESYS: return "system call failed";
-  case COTEL_EPARSE: return "malformed input";
-  case COTEL_ENOTFOUND: return "not found";
-  case COTEL_EEXPORT: return "export failed";
-  case COTEL_ERETRY: return "export failed (retryable)";
-  default: return "unknown error";
+  case COTEL_OK:
+    return "success";
+  case COTEL_EINVAL:
+    return "invalid argument";
+  case COTEL_ENOMEM:
+    return "out of memory";
+  case COTEL_ESTATE:
+    return "object is shut down or in the wrong state";
+  case COTEL_ETIMEDOUT:
+    return "deadline passed";
+  case COTEL_EDETACH:
+    return "context token detached out of order";
+  case COTEL_EFULL:
+    return "queue full: item dropped";
+  case COTEL_ENOTSUP:
+    return "not supported";
+  case COTEL_ESYS:
+    return "system call failed";
+  case COTEL_EPARSE:
+    return "malformed input";
+  case COTEL_ENOTFOUND:
+    return "not found";
+  case COTEL_EEXPORT:
+    return "export failed";
+  case COTEL_ERETRY:
+    return "export failed (retryable)";
+  default:
+    return "unknown error";
   }
 }
 
@@ -51,7 +65,8 @@ static int level_from_env(void) {
   if (!v || !*v) return COTEL_LOG_WARN;
   if (!strcasecmp(v, "debug")) return COTEL_LOG_DEBUG;
   if (!strcasecmp(v, "info")) return COTEL_LOG_INFO;
-  if (!strcasecmp(v, "warn") || !strcasecmp(v, "warning")) return COTEL_LOG_WARN;
+  if (!strcasecmp(v, "warn") || !strcasecmp(v, "warning"))
+    return COTEL_LOG_WARN;
   if (!strcasecmp(v, "error")) return COTEL_LOG_ERROR;
   if (!strcasecmp(v, "none") || !strcasecmp(v, "off")) return COTEL_LOG_NONE;
   return COTEL_LOG_WARN;

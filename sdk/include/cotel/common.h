@@ -20,18 +20,18 @@ extern "C" {
  * -1..-99 core, -100..-199 propagators, -200..-299 exporters. */
 enum {
   COTEL_OK = 0,
-  COTEL_EINVAL = -1,     /* an argument is NULL, out of range or malformed */
-  COTEL_ENOMEM = -2,     /* an allocation failed */
-  COTEL_ESTATE = -3,     /* the object is shut down, ended or not started */
-  COTEL_ETIMEDOUT = -4,  /* a deadline passed before the work was done */
-  COTEL_EDETACH = -5,    /* a context token detached out of order */
-  COTEL_EFULL = -6,      /* a bounded queue is full; the item was dropped */
-  COTEL_ENOTSUP = -7,    /* not supported in this build or configuration */
-  COTEL_ESYS = -8,       /* a system call failed (errno is logged) */
-  COTEL_EPARSE = -100,   /* a header or value could not be parsed */
-  COTEL_ENOTFOUND = -101,/* the carrier had no such header */
-  COTEL_EEXPORT = -200,  /* the exporter failed to deliver a batch */
-  COTEL_ERETRY = -201,   /* a retryable export failure */
+  COTEL_EINVAL = -1,      /* an argument is NULL, out of range or malformed */
+  COTEL_ENOMEM = -2,      /* an allocation failed */
+  COTEL_ESTATE = -3,      /* the object is shut down, ended or not started */
+  COTEL_ETIMEDOUT = -4,   /* a deadline passed before the work was done */
+  COTEL_EDETACH = -5,     /* a context token detached out of order */
+  COTEL_EFULL = -6,       /* a bounded queue is full; the item was dropped */
+  COTEL_ENOTSUP = -7,     /* not supported in this build or configuration */
+  COTEL_ESYS = -8,        /* a system call failed (errno is logged) */
+  COTEL_EPARSE = -100,    /* a header or value could not be parsed */
+  COTEL_ENOTFOUND = -101, /* the carrier had no such header */
+  COTEL_EEXPORT = -200,   /* the exporter failed to deliver a batch */
+  COTEL_ERETRY = -201,    /* a retryable export failure */
 };
 
 /* Text for an error code; never NULL, static storage. */
@@ -95,7 +95,8 @@ static inline cotel_str cotel_str_c(const char *s) {
   r.ptr = s;
   r.len = 0;
   if (s)
-    while (s[r.len]) r.len++;
+    while (s[r.len])
+      r.len++;
   return r;
 }
 static inline cotel_attr cotel_attr_string(const char *k, const char *v) {

@@ -62,8 +62,7 @@ int cotel_console_exporter_new(void *out_file /* FILE* */,
 int cotel_memory_exporter_new(cotel_exporter **out);
 size_t cotel_memory_exporter_count(cotel_exporter *exp);
 /* The i-th exported span (borrowed; valid until clear/destroy). */
-const cotel_span_data *cotel_memory_exporter_get(cotel_exporter *exp,
-                                                 size_t i);
+const cotel_span_data *cotel_memory_exporter_get(cotel_exporter *exp, size_t i);
 void cotel_memory_exporter_clear(cotel_exporter *exp);
 /* Make the next `n` export calls fail with `rc` (for processor tests). */
 void cotel_memory_exporter_fail_next(cotel_exporter *exp, unsigned n, int rc);

@@ -103,9 +103,9 @@ typedef struct cotel_span_options {
   /* Parent context; NULL means the current context (cotel_context_current).
    * Its span (local or remote) becomes the parent. */
   cotel_context *parent;
-  bool root;             /* ignore any parent: start a new trace */
-  cotel_span_kind kind;  /* 0 means INTERNAL */
-  uint64_t start_ns;     /* 0 means now */
+  bool root;            /* ignore any parent: start a new trace */
+  cotel_span_kind kind; /* 0 means INTERNAL */
+  uint64_t start_ns;    /* 0 means now */
   const cotel_attr *attrs;
   size_t n_attrs;
   const cotel_link *links;
@@ -178,16 +178,16 @@ cotel_tracer *cotel_provider_tracer(cotel_provider *p, const char *name);
 
 /* Self-observability counters (DESIGN §5). Exact, monotonic. */
 typedef struct cotel_stats {
-  uint64_t spans_started;      /* every cotel_span_start that returned a span */
-  uint64_t spans_ended;        /* recording spans ended */
-  uint64_t spans_sampled_out;  /* started non-recording by the sampler */
-  uint64_t spans_dropped;      /* ended but dropped: queue full, no memory */
-  uint64_t attrs_dropped;      /* by limits, on spans, events and links */
+  uint64_t spans_started;     /* every cotel_span_start that returned a span */
+  uint64_t spans_ended;       /* recording spans ended */
+  uint64_t spans_sampled_out; /* started non-recording by the sampler */
+  uint64_t spans_dropped;     /* ended but dropped: queue full, no memory */
+  uint64_t attrs_dropped;     /* by limits, on spans, events and links */
   uint64_t events_dropped;
   uint64_t links_dropped;
-  uint64_t spans_exported;     /* accepted by the exporter's destination */
-  uint64_t spans_export_failed;/* given to an exporter that failed */
-  uint64_t export_retries;     /* retried requests (network exporters) */
+  uint64_t spans_exported;      /* accepted by the exporter's destination */
+  uint64_t spans_export_failed; /* given to an exporter that failed */
+  uint64_t export_retries;      /* retried requests (network exporters) */
 } cotel_stats;
 
 /* Read the provider's counters (processors and exporters included). */
