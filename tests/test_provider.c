@@ -403,6 +403,47 @@ test_provider_default_pipeline_follows_traces_exporter(void **state) {
   cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
 }
 
+/* The exporter is really the OTLP one: an endpoint it must refuse (not
+ * http/https) makes provider_new fail, whether otlp was named or chosen
+ * because an OTLP endpoint variable is set. Without that variable the
+ * default stays console. */
+static void
+test_provider_otlp_endpoint_makes_otlp_the_default_exporter(void **state) {
+  (void)state;
+  static const struct {
+    const char *exporter, *endpoint_var;
+    bool fails;
+  } cases[] = {
+      {"otlp", "OTEL_EXPORTER_OTLP_ENDPOINT", true},
+      {NULL, "OTEL_EXPORTER_OTLP_ENDPOINT", true},
+      {NULL, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", true},
+      {"console", "OTEL_EXPORTER_OTLP_ENDPOINT", false},
+      {NULL, NULL, false},
+  };
+  cotel_log_set(capture_log, NULL, COTEL_LOG_WARN);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    if (cases[i].exporter)
+      setenv("OTEL_TRACES_EXPORTER", cases[i].exporter, 1);
+    else
+      unsetenv("OTEL_TRACES_EXPORTER");
+    if (cases[i].endpoint_var) setenv(cases[i].endpoint_var, "ftp://x", 1);
+    cotel_provider_config cfg;
+    cotel_provider *p = NULL;
+    cotel_provider_config_init(&cfg);
+    cotel_sampler_always_off(&cfg.sampler); /* nothing printed */
+    int rc = cotel_provider_new(&cfg, &p);
+    if (cases[i].fails) {
+      assert_int_not_equal(rc, 0);
+    } else {
+      assert_int_equal(rc, 0);
+      cotel_provider_destroy(p);
+    }
+    if (cases[i].endpoint_var) unsetenv(cases[i].endpoint_var);
+  }
+  unsetenv("OTEL_TRACES_EXPORTER");
+  cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(
@@ -418,6 +459,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_provider_global_is_set_and_cleared_on_destroy),
       cmocka_unit_test(test_provider_new_rejects_bad_arguments_and_frees_owned),
       cmocka_unit_test(test_provider_default_pipeline_follows_traces_exporter),
+      cmocka_unit_test(
+          test_provider_otlp_endpoint_makes_otlp_the_default_exporter),
   };
   return cotel_test_run(argc, argv, "provider", tests);
 }
