@@ -6,12 +6,13 @@
  * alive everything the cached borrowed pointers point to.
  *
  * Nodes of kind COTEL__CTX_SPAN live inside span records: their reference
- * count is the record's (cotel__span_retain/release), which is what makes
+ * count is the record's (cotel__span_ref/unref), which is what makes
  * cotel_span_make_current allocation-free. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "context_internal.h"
+#include "span_internal.h"
 
 /* The root: static, never freed. Its cached pointers are all NULL. */
 struct cotel_context cotel__root_node = {.kind = COTEL__CTX_ROOT};
@@ -26,24 +27,14 @@ static inline cotel_context *resolve(const cotel_context *ctx) {
 }
 
 cotel_context *cotel_context_retain(cotel_context *ctx) {
-  if (!ctx) return NULL;
-  switch (ctx->kind) {
-  case COTEL__CTX_ROOT:
-    break;
-  case COTEL__CTX_SPAN:
-    cotel__span_retain(cotel__span_of_embedded(ctx));
-    break;
-  default:
-    atomic_fetch_add_explicit(&ctx->refs, 1, memory_order_relaxed);
-  }
-  return ctx;
+  return ctx ? cotel__context_ref(ctx) : NULL;
 }
 
 /* Free one heap node's own payload (not its parent). */
 static void destroy_payload(cotel_context *ctx) {
   switch (ctx->kind) {
   case COTEL__CTX_SPAN_REF:
-    cotel__span_release(ctx->span);
+    cotel__span_unref(ctx->span);
     break;
   case COTEL__CTX_REMOTE:
     cotel_tracestate_release(ctx->remote_sc.tracestate);
@@ -60,52 +51,25 @@ static void destroy_payload(cotel_context *ctx) {
 }
 
 /* The last reference of a heap node was dropped: free it and release its
- * parent chain. Iterative so that releasing the last reference of a long
- * chain does not recurse once per ancestor. */
+ * parent chain. Iterative, so that the last release of a long chain of heap
+ * nodes does not recurse once per ancestor. */
 void cotel__context_free_last(cotel_context *ctx) {
-  cotel_context *parent = ctx->parent;
-  destroy_payload(ctx);
-  free(ctx);
-  cotel_context_release(parent);
-}
-
-void cotel_context_release(cotel_context *ctx) {
   while (ctx) {
-    if (ctx->kind == COTEL__CTX_ROOT) return;
-    if (ctx->kind == COTEL__CTX_SPAN) {
-      /* The record drops its embedded node's parent when it is recycled
-       * (cotel__context_fini_embedded). */
-      cotel__span_release(cotel__span_of_embedded(ctx));
-      return;
-    }
-    /* acq_rel: the thread that frees must see every other thread's writes
-     * made before their release (and TSan understands it, unlike a fence). */
-    if (atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) != 1)
-      return;
     cotel_context *parent = ctx->parent;
     destroy_payload(ctx);
     free(ctx);
-    ctx = parent;
+    ctx = NULL;
+    if (!parent) break;
+    if (parent->kind == COTEL__CTX_SPAN || parent->kind == COTEL__CTX_ROOT)
+      cotel__context_unref(parent);
+    else if (atomic_fetch_sub_explicit(&parent->refs, 1,
+                                       memory_order_acq_rel) == 1)
+      ctx = parent;
   }
 }
 
-void cotel__context_init_embedded(struct cotel_context *node,
-                                  struct cotel_context *parent,
-                                  struct cotel__span *span,
-                                  const cotel_span_context *sc) {
-  if (!parent) parent = &root_node;
-  memset(node, 0, sizeof *node);
-  node->kind = COTEL__CTX_SPAN;
-  node->parent = cotel_context_retain(parent);
-  node->span = span;
-  node->sc = sc;
-  node->baggage = parent->baggage;
-}
-
-void cotel__context_fini_embedded(struct cotel_context *node) {
-  cotel_context *parent = node->parent;
-  node->parent = NULL;
-  cotel_context_release(parent);
+void cotel_context_release(cotel_context *ctx) {
+  if (ctx) cotel__context_unref(ctx);
 }
 
 /* A new heap node under `parent` (retained), inheriting its cached view. */
@@ -155,7 +119,7 @@ int cotel_context_with_span(cotel_context *parent, cotel_span span,
   }
   cotel_context *n = new_node(parent, COTEL__CTX_SPAN_REF);
   if (!n) return COTEL_ENOMEM;
-  cotel__span_retain(span.rec);
+  cotel__span_ref(span.rec);
   n->span = span.rec;
   n->sc = emb->sc;
   *out = n;

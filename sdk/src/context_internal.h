@@ -36,23 +36,15 @@ struct cotel_context {
   void (*value_free)(void *);
 };
 
-/* Initialise the node embedded in a span record. `parent` is retained
- * (NULL = root). sc points at the record's span context. */
-void cotel__context_init_embedded(struct cotel_context *node,
-                                  struct cotel_context *parent,
-                                  struct cotel__span *span,
-                                  const cotel_span_context *sc);
-/* Drop the embedded node's parent reference (record being recycled). */
-void cotel__context_fini_embedded(struct cotel_context *node);
+/* The node embedded in a span record is set up by the span code: kind,
+ * span and sc once when the record is created (pool.c), parent (retained)
+ * and baggage at each start (span.c); cotel__span_recycle drops the parent
+ * when the record is recycled. Reference counting across node kinds is in
+ * span_internal.h (cotel__context_ref/unref). */
 
 /* Provided by the span code: */
 /* The record's embedded context node. */
 struct cotel_context *cotel__span_embedded_ctx(struct cotel__span *rec);
-/* Record of an embedded node (container_of). */
-struct cotel__span *cotel__span_of_embedded(struct cotel_context *node);
-/* Record reference counting (the embedded node's retain/release map here). */
-void cotel__span_retain(struct cotel__span *rec);
-void cotel__span_release(struct cotel__span *rec);
 /* The current generation of a record (to build a handle). */
 uint32_t cotel__span_gen(struct cotel__span *rec);
 /* The context the span was started under (its embedded node's parent). */

@@ -129,39 +129,14 @@ cotel_span cotel_span_current(void) {
   return cotel_context_span(cotel_context_current());
 }
 
-/* Reference counting inlined for attach/detach (same effect as
- * cotel_context_retain/release, minus three function calls each way). An
- * embedded node counts on its span record: the decrement is done here
- * unless it is the last one, which cotel__span_release does (recycling the
- * record). */
-static inline struct cotel__span *span_of(cotel_context *c) {
-  return (struct cotel__span *)((char *)c - offsetof(struct cotel__span, ctx));
-}
-
+/* Slots hold NULL for the root, so that the common "nothing attached"
+ * state needs no reference at all. */
 static inline cotel_context *fast_retain(cotel_context *c) {
-  if (c == &cotel__root_node) return NULL;
-  if (!c) return NULL;
-  if (c->kind == COTEL__CTX_SPAN)
-    atomic_fetch_add_explicit(&span_of(c)->refs, 1, memory_order_relaxed);
-  else
-    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
-  return c;
+  return c && c != &cotel__root_node ? cotel__context_ref(c) : NULL;
 }
 
 static inline void fast_release(cotel_context *c) {
-  if (!c) return; /* slots hold NULL for the root */
-  if (c->kind == COTEL__CTX_SPAN) {
-    struct cotel__span *r = span_of(c);
-    unsigned n = atomic_load_explicit(&r->refs, memory_order_relaxed);
-    while (n > 1)
-      if (atomic_compare_exchange_weak_explicit(
-              &r->refs, &n, n - 1, memory_order_acq_rel, memory_order_relaxed))
-        return;
-    cotel__span_release(r);
-  } else if (c->kind != COTEL__CTX_ROOT) {
-    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
-      cotel__context_free_last(c);
-  }
+  if (c) cotel__context_unref(c);
 }
 
 static inline cotel_token push(cotel_context *ctx, uint32_t borrowed) {

@@ -20,11 +20,6 @@ struct cotel_context *cotel__span_embedded_ctx(struct cotel__span *rec) {
   return &rec->ctx;
 }
 
-struct cotel__span *cotel__span_of_embedded(struct cotel_context *node) {
-  return (struct cotel__span *)((char *)node -
-                                offsetof(struct cotel__span, ctx));
-}
-
 uint32_t cotel__span_gen(struct cotel__span *rec) {
   return atomic_load_explicit(&rec->gen, memory_order_acquire);
 }
@@ -38,10 +33,6 @@ bool cotel__span_handle_ok(cotel_span s) {
          atomic_load_explicit(&s.rec->gen, memory_order_acquire) == s.gen &&
          atomic_load_explicit(&s.rec->state, memory_order_relaxed) !=
              COTEL__SPAN_FREE;
-}
-
-void cotel__span_retain(struct cotel__span *rec) {
-  atomic_fetch_add_explicit(&rec->refs, 1, memory_order_relaxed);
 }
 
 /* Give a record's owned references back and return it to its pool. The
@@ -68,37 +59,21 @@ static void recycle_one(struct cotel__span *r) {
   cotel__pool_put(r);
 }
 
-/* Drop one reference: inline while it is not the last one. */
-static inline void release_ref(struct cotel__span *r) {
-  unsigned n = atomic_load_explicit(&r->refs, memory_order_acquire);
-  if (n != 1 &&
-      atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
-    return;
-  /* The last reference (refs is 1 here: the second check in
-   * cotel__span_release sees it and recycles). */
-  if (n != 1) atomic_store_explicit(&r->refs, 1, memory_order_relaxed);
-  cotel__span_release(r);
-}
-
-void cotel__span_release(struct cotel__span *rec) {
+void cotel__span_recycle(struct cotel__span *rec) {
   /* Iterative: a chain of ended spans each holding its parent's embedded
-   * context unwinds without recursion (this does what
-   * cotel__context_fini_embedded does, one ancestor at a time). */
+   * context unwinds without recursion, one ancestor at a time. */
   while (rec) {
-    /* Sole owner (the common case for spans nobody retained): no other
-     * reference exists that could be taken or dropped concurrently, so skip
-     * the locked read-modify-write. */
-    if (atomic_load_explicit(&rec->refs, memory_order_acquire) != 1 &&
-        atomic_fetch_sub_explicit(&rec->refs, 1, memory_order_acq_rel) != 1)
-      return;
     struct cotel_context *parent = rec->ctx.parent;
     rec->ctx.parent = NULL;
     recycle_one(rec);
     rec = NULL;
-    if (parent && parent->kind == COTEL__CTX_SPAN)
-      rec = cotel__span_of_embedded(parent);
-    else if (parent && parent->kind != COTEL__CTX_ROOT)
-      cotel_context_release(parent);
+    if (!parent) break;
+    if (parent->kind == COTEL__CTX_SPAN) {
+      struct cotel__span *pr = cotel__span_of_ctx(parent);
+      if (cotel__span_unref_is_last(pr)) rec = pr;
+    } else {
+      cotel__context_unref(parent);
+    }
   }
 }
 
@@ -121,7 +96,7 @@ void cotel_span_data_retain(const cotel_span_data *sd) {
 }
 
 void cotel_span_data_release(const cotel_span_data *sd) {
-  if (sd) cotel__span_release(REC(sd));
+  if (sd) cotel__span_unref(REC(sd));
 }
 
 const cotel_span_data *cotel_span_data_of(cotel_span span) {
@@ -191,12 +166,7 @@ static inline bool sc_valid(const cotel_span_context *sc) {
  * kind, span and span context pointer were set when the record was created
  * (pool.c) and never change; the rest of the node stays zero. */
 static inline void embed(struct cotel__span *r, cotel_context *parent) {
-  if (parent->kind == COTEL__CTX_SPAN)
-    atomic_fetch_add_explicit(&cotel__span_of_embedded(parent)->refs, 1,
-                              memory_order_relaxed);
-  else if (parent->kind != COTEL__CTX_ROOT)
-    atomic_fetch_add_explicit(&parent->refs, 1, memory_order_relaxed);
-  r->ctx.parent = parent;
+  r->ctx.parent = cotel__context_ref(parent);
   r->ctx.baggage = parent->baggage;
 }
 
@@ -399,5 +369,5 @@ void cotel_span_end(cotel_span s, uint64_t end_ns) {
       if (taken) return;
     }
   }
-  release_ref(r); /* the reference the live span held */
+  cotel__span_unref(r); /* the reference the live span held */
 }

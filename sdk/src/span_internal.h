@@ -9,6 +9,7 @@
 #define COTEL_SPAN_INTERNAL_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "arena.h"
 #include "context_internal.h"
@@ -48,6 +49,55 @@ struct cotel__span {
   cotel_link *links;
   max_align_t inline_arena[COTEL__SPAN_INLINE_ARENA / sizeof(max_align_t)];
 };
+
+/* ---- Reference counting of records and contexts, inline for the hot
+ * paths (span start/end, attach/detach). The one place that knows that an
+ * embedded context node counts on its record. ---- */
+
+static inline struct cotel__span *
+cotel__span_of_ctx(struct cotel_context *node) {
+  return (struct cotel__span *)((char *)node -
+                                offsetof(struct cotel__span, ctx));
+}
+
+static inline void cotel__span_ref(struct cotel__span *r) {
+  atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+}
+
+/* Drop one reference; true when it was the last. A sole owner (refs 1) has
+ * no one to race with (a handle is not a reference), so it skips the
+ * locked read-modify-write. acq_rel: the thread that recycles sees every
+ * write made before the other releases. */
+static inline bool cotel__span_unref_is_last(struct cotel__span *r) {
+  return atomic_load_explicit(&r->refs, memory_order_acquire) == 1 ||
+         atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1;
+}
+
+/* Recycle a record whose last reference was dropped, and the chain of
+ * parents that this frees (span.c). */
+void cotel__span_recycle(struct cotel__span *r);
+
+static inline void cotel__span_unref(struct cotel__span *r) {
+  if (cotel__span_unref_is_last(r)) cotel__span_recycle(r);
+}
+
+/* Retain / release any context node (not NULL). */
+static inline struct cotel_context *
+cotel__context_ref(struct cotel_context *c) {
+  if (c->kind == COTEL__CTX_SPAN)
+    cotel__span_ref(cotel__span_of_ctx(c));
+  else if (c->kind != COTEL__CTX_ROOT)
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+  return c;
+}
+
+static inline void cotel__context_unref(struct cotel_context *c) {
+  if (c->kind == COTEL__CTX_SPAN)
+    cotel__span_unref(cotel__span_of_ctx(c));
+  else if (c->kind != COTEL__CTX_ROOT &&
+           atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
+    cotel__context_free_last(c);
+}
 
 static inline void cotel__span_lock(struct cotel__span *r) {
   while (atomic_flag_test_and_set_explicit(&r->lock, memory_order_acquire))
