@@ -162,19 +162,10 @@ static void start_leg(hop *h, size_t i) {
   cotel_span_context sc;
   if (cotel_span_get_context(client, &sc) == 0)
     cotel_span_id_to_hex(&sc.span_id, h->client_ids[i]);
-  cotel_context *cctx = NULL;
-  int rc = cotel_context_with_span(NULL, client, &cctx);
-  if (rc == 0) {
-    cotel_token tok = cotel_context_attach(cctx);
-    struct curl_slist *hdrs = NULL;
-    cotel_curl_inject(service.propagator, NULL, &hdrs);
-    hk_fetch_options fo = {.url = h->next_url.data, .headers = hdrs};
-    h->pending++;
-    rc = hk_fetch(&service.client, &fo, on_leg_done, &h->legs[i]);
-    if (rc) h->pending--;
-    cotel_context_detach(tok);
-    cotel_context_release(cctx);
-  }
+  hk_fetch_options fo = {.url = h->next_url.data};
+  h->pending++;
+  int rc = hk_fetch_in_span(&service, client, &fo, on_leg_done, &h->legs[i]);
+  if (rc) h->pending--;
   if (rc) {
     cotel_span_set_status(client, COTEL_STATUS_ERROR, cotel_strerror(rc));
     cotel_span_end(client, 0);
@@ -273,26 +264,17 @@ static void handle_hop(hk_request *req) {
     return;
   }
 
-  cotel_header_carrier hc;
-  cotel_carrier carrier = hk_request_carrier(req, &hc);
-  cotel_context *remote = NULL;
-  if (cotel_extract(service.propagator, cotel_context_root(), &carrier,
-                    &remote) != 0)
-    remote = cotel_context_retain(cotel_context_root());
+  cotel_attr attrs[] = {
+      cotel_attr_string("http.request.method", "GET"),
+      cotel_attr_string("url.path", "/hop"),
+  };
+  cotel_context *remote = hk_server_span_start(&service, req, "GET /hop", attrs,
+                                               2, &h->server_span);
   cotel_span_context psc;
   if (cotel_context_span_context(remote, &psc) == 0 &&
       cotel_span_context_is_valid(&psc))
     cotel_span_id_to_hex(&psc.span_id, h->parent_id);
 
-  cotel_attr attrs[] = {
-      cotel_attr_string("http.request.method", "GET"),
-      cotel_attr_string("url.path", "/hop"),
-  };
-  cotel_span_options so = {.parent = remote,
-                           .kind = COTEL_SPAN_KIND_SERVER,
-                           .attrs = attrs,
-                           .n_attrs = 2};
-  cotel_span_start(service.tracer, "GET /hop", &so, &h->server_span);
   cotel_span_context sc;
   if (cotel_span_get_context(h->server_span, &sc) == 0) {
     cotel_trace_id_to_hex(&sc.trace_id, h->trace_id);

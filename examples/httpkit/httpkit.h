@@ -235,6 +235,21 @@ int hk_service_args(int argc, char **argv, bool allow_service,
 int hk_service_start(hk_service *s, const hk_service_options *o,
                      const char *default_name, const char *tracer_name,
                      hk_handler handler, void *ud);
+/* Server side of a traced request: extract the caller's context from the
+ * request headers with the service's propagator (the root when they hold
+ * none or only invalid ones: a new trace) and start a SERVER span under it.
+ * Returns the extracted context (a reference the caller releases; the
+ * SERVER span's context is cotel_context_with_span(it, *span)). */
+cotel_context *hk_server_span_start(hk_service *s, hk_request *req,
+                                    const char *name, const cotel_attr *attrs,
+                                    size_t n_attrs, cotel_span *span);
+/* Client side: start the transfer with `client` current, its context
+ * injected into o->headers (which may already hold others), so that `cb`
+ * runs with the CLIENT span current. Same ownership and errors as
+ * hk_fetch. */
+int hk_fetch_in_span(hk_service *s, cotel_span client, hk_fetch_options *o,
+                     hk_fetch_cb cb, void *ud);
+
 /* Run until a signal; then shut down. Returns the process exit code. */
 int hk_service_run(hk_service *s);
 

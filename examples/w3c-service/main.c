@@ -74,26 +74,15 @@ static int start_call(test_call *tc, const hk_json *item) {
       .kind = COTEL_SPAN_KIND_CLIENT, .attrs = attrs, .n_attrs = 2};
   cotel_span client;
   cotel_span_start(service.tracer, "POST", &so, &client);
-  cotel_context *cctx = NULL;
-  rc = cotel_context_with_span(NULL, client, &cctx);
-  if (rc == 0) {
-    cotel_token tok = cotel_context_attach(cctx);
-    struct curl_slist *h = NULL;
-    cotel_curl_inject(service.propagator, NULL, &h);
-    struct curl_slist *h2 =
-        curl_slist_append(h, "Content-Type: application/json");
-    if (h2) h = h2;
-    hk_fetch_options fo = {.method = "POST",
-                           .url = url->str,
-                           .headers = h,
-                           .body = body.data,
-                           .body_len = body.len};
-    tc->pending++;
-    rc = hk_fetch(&service.client, &fo, on_call_done, tc);
-    if (rc) tc->pending--;
-    cotel_context_detach(tok);
-    cotel_context_release(cctx);
-  }
+  hk_fetch_options fo = {
+      .method = "POST",
+      .url = url->str,
+      .headers = curl_slist_append(NULL, "Content-Type: application/json"),
+      .body = body.data,
+      .body_len = body.len};
+  tc->pending++;
+  rc = hk_fetch_in_span(&service, client, &fo, on_call_done, tc);
+  if (rc) tc->pending--;
   if (rc) {
     cotel_span_set_status(client, COTEL_STATUS_ERROR, cotel_strerror(rc));
     cotel_span_end(client, 0);
@@ -122,17 +111,8 @@ static void handle_test(hk_request *req) {
     answer(req, 400, "body must be a JSON array of {\"url\", \"arguments\"}\n");
     return;
   }
-  /* W3C Trace Context §3: continue the caller's trace when its headers are
-   * valid; the propagator ignores invalid ones (a new trace). */
-  cotel_header_carrier hc;
-  cotel_carrier carrier = hk_request_carrier(req, &hc);
-  cotel_context *remote = NULL;
-  if (cotel_extract(service.propagator, cotel_context_root(), &carrier,
-                    &remote) != 0)
-    remote = cotel_context_retain(cotel_context_root());
   test_call *tc = calloc(1, sizeof(*tc));
   if (!tc) {
-    cotel_context_release(remote);
     hk_json_free(calls);
     answer(req, 500, "out of memory\n");
     return;
@@ -143,11 +123,8 @@ static void handle_test(hk_request *req) {
       cotel_attr_string("url.path", "/test"),
       cotel_attr_int("w3c.calls", (int64_t)calls->n),
   };
-  cotel_span_options so = {.parent = remote,
-                           .kind = COTEL_SPAN_KIND_SERVER,
-                           .attrs = attrs,
-                           .n_attrs = 3};
-  cotel_span_start(service.tracer, "POST /test", &so, &tc->server_span);
+  cotel_context *remote = hk_server_span_start(&service, req, "POST /test",
+                                               attrs, 3, &tc->server_span);
   cotel_context *sctx = NULL;
   if (cotel_context_with_span(remote, tc->server_span, &sctx) == 0) {
     cotel_token tok = cotel_context_attach(sctx);
