@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "test_util.h"
+#include "service_proc.h"
 
 /* The hop's own JSON reader, compiled in: the tests read the replies with
  * the parser the hops use to embed each other's replies. */
@@ -33,55 +34,17 @@
 #define TID "4bf92f3577b34da6a3ce929d0e0e4736"
 #define PID "00f067aa0ba902b7"
 
-typedef struct hop_proc {
-  pid_t pid;
-  int out;
-  int port;
-} hop_proc;
+typedef service_proc hop_proc;
 
 static hop_proc hops[N_HOPS];
 
 static void hop_start(hop_proc *h, const char *name) {
-  const char *dir = getenv("COTEL_BIN_DIR");
-  char path[1024];
-  snprintf(path, sizeof(path), "%s/cotel-hop", dir ? dir : "bin");
-  int pfd[2];
-  assert_int_equal(pipe(pfd), 0);
-  h->pid = fork();
-  assert_true(h->pid >= 0);
-  if (h->pid == 0) {
-    dup2(pfd[1], 1);
-    close(pfd[0]);
-    close(pfd[1]);
-    setenv("OTEL_TRACES_EXPORTER", "none", 1);
-    setenv("OTEL_PROPAGATORS", "tracecontext,baggage", 1);
-    unsetenv("OTEL_SERVICE_NAME");
-    unsetenv("OTEL_TRACES_SAMPLER");
-    unsetenv("OTEL_SDK_DISABLED");
-    execl(path, path, "--port", "0", "--service", name, (char *)NULL);
-    _exit(127);
-  }
-  close(pfd[1]);
-  h->out = pfd[0];
-  char line[128];
-  size_t n = 0;
-  while (n < sizeof(line) - 1) {
-    struct pollfd pf = {h->out, POLLIN, 0};
-    assert_int_equal(poll(&pf, 1, WAIT_S * 1000), 1);
-    assert_int_equal(read(h->out, &line[n], 1), 1);
-    if (line[n] == '\n') break;
-    n++;
-  }
-  line[n] = '\0';
-  assert_int_equal(sscanf(line, "listening on 127.0.0.1:%d", &h->port), 1);
+  const char *const args[] = {"--service", name, NULL};
+  service_proc_start(h, "cotel-hop", args);
 }
 
 static int hop_stop(hop_proc *h) {
-  int st = 0;
-  kill(h->pid, SIGTERM);
-  waitpid(h->pid, &st, 0);
-  close(h->out);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return service_proc_stop(h);
 }
 
 static int setup(void **state) {

@@ -27,6 +27,7 @@
 #include <http_parser.h>
 
 #include "test_util.h"
+#include "service_proc.h"
 
 #define MAX_RECS 32
 #define WAIT_S 10
@@ -228,56 +229,15 @@ static void target_stop(target *t) {
 
 /* ---- The service process ---- */
 
-typedef struct service {
-  pid_t pid;
-  int out; /* its stdout */
-  int port;
-} service;
+typedef service_proc service;
 
 static void service_start(service *s) {
-  const char *dir = getenv("COTEL_BIN_DIR");
-  char path[1024];
-  snprintf(path, sizeof(path), "%s/w3c-service", dir ? dir : "bin");
-  int pfd[2];
-  assert_int_equal(pipe(pfd), 0);
-  s->pid = fork();
-  assert_true(s->pid >= 0);
-  if (s->pid == 0) {
-    dup2(pfd[1], 1);
-    close(pfd[0]);
-    close(pfd[1]);
-    setenv("OTEL_TRACES_EXPORTER", "none", 1);
-    setenv("OTEL_PROPAGATORS", "tracecontext,baggage", 1);
-    unsetenv("OTEL_TRACES_SAMPLER");
-    unsetenv("OTEL_SDK_DISABLED");
-    execl(path, path, "--port", "0", (char *)NULL);
-    _exit(127);
-  }
-  close(pfd[1]);
-  s->out = pfd[0];
-  /* First line: "listening on 127.0.0.1:PORT". */
-  char line[128];
-  size_t n = 0;
-  while (n < sizeof(line) - 1) {
-    struct pollfd pf = {s->out, POLLIN, 0};
-    assert_int_equal(poll(&pf, 1, WAIT_S * 1000), 1);
-    ssize_t r = read(s->out, &line[n], 1);
-    assert_int_equal(r, 1);
-    if (line[n] == '\n') break;
-    n++;
-  }
-  line[n] = '\0';
-  assert_int_equal(sscanf(line, "listening on 127.0.0.1:%d", &s->port), 1);
-  assert_true(s->port > 0);
+  service_proc_start(s, "w3c-service", NULL);
 }
 
 /* SIGTERM; the service must stop cleanly (exit 0, spans flushed). */
 static int service_stop(service *s) {
-  int st = 0;
-  kill(s->pid, SIGTERM);
-  waitpid(s->pid, &st, 0);
-  close(s->out);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return service_proc_stop(s);
 }
 
 /* ---- Fixture ---- */
