@@ -10,7 +10,7 @@
 #include "test_util.h"
 
 /* Internal, from exporters/console (not part of the public API). */
-void cotel__console_format_duration(uint64_t ns, char *buf, size_t len);
+#include "cotel/internal/console_format.h"
 
 #define T0 1700000000000000000ull
 #define MS 1000000ull

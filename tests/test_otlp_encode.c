@@ -11,8 +11,8 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_corpus.h"
-#include "otlp_encode.h"
-#include "utf8.h"
+#include "cotel/internal/otlp_encode.h"
+#include "cotel/internal/utf8.h"
 
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest
     Req;

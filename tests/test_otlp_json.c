@@ -9,7 +9,7 @@
 #include "test_util.h"
 
 #include "otlp_corpus.h"
-#include "otlp_encode.h"
+#include "cotel/internal/otlp_encode.h"
 
 /* ---- a strict minimal JSON parser -----------------------------------------
  */

@@ -25,7 +25,7 @@
 
 #include "cotel/context.h"
 #include "cotel/propagation.h"
-#include "cotel/provider.h"
+#include "cotel/setup.h"
 
 #ifdef __cplusplus
 extern "C" {

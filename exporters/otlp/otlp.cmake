@@ -1,24 +1,12 @@
-# OTLP exporter, included by the top-level CMakeLists.txt.
+# OTLP exporter component (included by exporters/CMakeLists.txt).
 #
 # Our own .proto files (exporters/otlp/proto, written from the OTLP spec) are
 # compiled with protoc-c at build time into <build>/otlp_gen. The generated
-# code is the test oracle and decodes the collector's response.
-#
-# Targets:
-#   cotel_otlp_gen  custom target: runs protoc-c.
-#   cotel_otlp      OBJECT library: exporters/otlp/src/*.c plus the generated
-#                   .pb-c.c files; the top-level file puts its objects into
-#                   libcotel (static and shared), so the generated code is
-#                   compiled exactly once and lives in libcotel.
-#   cotel_otlp_pb   INTERFACE library: the generated headers' include dir,
-#                   exporters/otlp/src (otlp_encode.h, for tests and benches)
-#                   and libprotobuf-c. It carries no objects (they are in
-#                   libcotel already), so linking it next to cotel never
-#                   duplicates a symbol.
-
+# code is the test oracle and decodes the collector's response; it is
+# compiled into libcotel once, with hidden visibility (never exported).
 set(COTEL_OTLP_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(COTEL_OTLP_PROTO_DIR ${COTEL_OTLP_DIR}/proto)
-set(COTEL_OTLP_GEN_DIR ${CMAKE_BINARY_DIR}/otlp_gen)
+set(COTEL_OTLP_GEN_DIR ${PROJECT_BINARY_DIR}/otlp_gen CACHE INTERNAL "")
 
 find_program(PROTOC_C protoc-c REQUIRED)
 
@@ -47,15 +35,10 @@ add_custom_command(
   VERBATIM)
 add_custom_target(cotel_otlp_gen DEPENDS ${_otlp_gen_c} ${_otlp_gen_h})
 
-file(GLOB _otlp_srcs CONFIGURE_DEPENDS ${COTEL_OTLP_DIR}/src/*.c)
-add_library(cotel_otlp OBJECT ${_otlp_srcs} ${_otlp_gen_c})
-add_dependencies(cotel_otlp cotel_otlp_gen)
-target_include_directories(cotel_otlp PUBLIC ${COTEL_INCLUDE_DIRS}
-                           ${COTEL_OTLP_DIR}/src ${COTEL_OTLP_GEN_DIR})
-target_link_libraries(cotel_otlp PUBLIC PkgConfig::PROTOBUFC PkgConfig::CURL
-                      PkgConfig::ZLIB PkgConfig::UV Threads::Threads)
-add_library(cotel_otlp_pb INTERFACE)
-add_dependencies(cotel_otlp_pb cotel_otlp_gen)
-target_include_directories(cotel_otlp_pb INTERFACE ${COTEL_OTLP_GEN_DIR}
-                           ${COTEL_OTLP_DIR}/src)
-target_link_libraries(cotel_otlp_pb INTERFACE PkgConfig::PROTOBUFC)
+file(GLOB_RECURSE _otlp_srcs CONFIGURE_DEPENDS ${COTEL_OTLP_DIR}/src/*.c)
+cotel_component(cotel_exporter_otlp ${COTEL_OTLP_DIR}
+                SOURCES ${_otlp_srcs} ${_otlp_gen_c}
+                LINK cotel_sdk cotel_http
+                PRIVATE_LINK PkgConfig::PROTOBUFC PkgConfig::CURL)
+add_dependencies(cotel_exporter_otlp cotel_otlp_gen)
+target_include_directories(cotel_exporter_otlp PRIVATE ${COTEL_OTLP_GEN_DIR})

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "cotel/common.h"
-#include "retry.h"
+#include "cotel/internal/otlp_retry.h"
 
 #define CHECK(c)                                                               \
   do {                                                                         \

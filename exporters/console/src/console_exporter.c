@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_internal.h"
-#include "cotel/exporter.h"
+#include "cotel/internal/console_format.h"
+#include "cotel/console.h"
 
 /* A trace whose root never ends must not hold memory forever: past this
  * many buffered spans the oldest trace is printed as it stands. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_internal.h"
+#include "cotel/internal/console_format.h"
 #include "cotel/common.h"
 
 static const char *kind_name(cotel_span_kind k) {

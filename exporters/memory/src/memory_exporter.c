@@ -3,7 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "cotel/exporter.h"
+#include "cotel/memory.h"
 
 typedef struct mem_exporter {
   cotel_exporter base;

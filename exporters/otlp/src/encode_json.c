@@ -13,8 +13,8 @@
 #include <stdlib.h>
 
 #include "cotel/tracestate.h"
-#include "otlp_encode.h"
-#include "utf8.h"
+#include "cotel/internal/otlp_encode.h"
+#include "cotel/internal/utf8.h"
 
 typedef struct jw {
   cotel__buf *b;

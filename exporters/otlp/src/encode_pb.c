@@ -21,9 +21,9 @@
 #include <assert.h>
 
 #include "cotel/tracestate.h"
-#include "otlp_encode.h"
+#include "cotel/internal/otlp_encode.h"
 #include "pb_wire.h"
-#include "utf8.h"
+#include "cotel/internal/utf8.h"
 
 /* Field tags (field number << 3 | wire type), all one byte except flags. */
 enum {

@@ -20,8 +20,8 @@
 
 #include "cotel/otlp.h"
 #include "exporter_internal.h"
-#include "otlp_encode.h"
-#include "transport.h"
+#include "cotel/internal/otlp_encode.h"
+#include "cotel/internal/http.h"
 
 static const char exporter_name[] = "otlp";
 

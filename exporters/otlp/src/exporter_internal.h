@@ -10,7 +10,7 @@
 #include <uv.h>
 
 #include "cotel/otlp.h"
-#include "transport.h"
+#include "cotel/internal/http.h"
 
 /* cotel_otlp_options turned into what the transport needs, all owned. */
 typedef struct cotel__otlp_cfg {

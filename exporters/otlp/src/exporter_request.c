@@ -10,10 +10,10 @@
 #include <strings.h>
 
 #include "exporter_internal.h"
-#include "exporter_response.h"
-#include "otlp_encode.h"
-#include "retry.h"
-#include "transport.h"
+#include "cotel/internal/otlp_response.h"
+#include "cotel/internal/otlp_encode.h"
+#include "cotel/internal/otlp_retry.h"
+#include "cotel/internal/http.h"
 
 void cotel__otlp_call_release(cotel__otlp_call *call) {
   if (--call->pending > 0) return;

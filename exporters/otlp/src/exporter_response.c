@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporter_response.h"
+#include "cotel/internal/otlp_response.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 static void copy_msg(const char *s, size_t n, char *msg, size_t cap) {

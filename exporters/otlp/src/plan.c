@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cotel/common.h"
-#include "otlp_encode.h"
+#include "cotel/internal/otlp_encode.h"
 
 typedef struct raw_group {
   const cotel_scope *scope;

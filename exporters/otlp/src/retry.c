@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "cotel/common.h"
-#include "retry.h"
+#include "cotel/internal/otlp_retry.h"
 
 #define MAX_DELAY_MS (24ull * 3600 * 1000)
 

@@ -50,41 +50,42 @@ struct cotel_propagator {
 };
 
 /* Built-ins (static objects; destroy is a no-op for them). */
-const cotel_propagator *cotel_propagator_tracecontext(void);
-const cotel_propagator *cotel_propagator_baggage(void);
-const cotel_propagator *cotel_propagator_b3(void);      /* single header */
-const cotel_propagator *cotel_propagator_b3multi(void); /* X-B3-* headers */
-const cotel_propagator *cotel_propagator_jaeger(void);
+COTEL_API const cotel_propagator *cotel_propagator_tracecontext(void);
+COTEL_API const cotel_propagator *cotel_propagator_baggage(void);
+COTEL_API const cotel_propagator *cotel_propagator_b3(void); /* single header */
+COTEL_API const cotel_propagator *
+cotel_propagator_b3multi(void); /* X-B3-* headers */
+COTEL_API const cotel_propagator *cotel_propagator_jaeger(void);
 /* Composite over `n` propagators (borrowed: they must outlive it). */
-int cotel_propagator_composite(const cotel_propagator *const *list, size_t n,
-                               cotel_propagator **out);
+COTEL_API int cotel_propagator_composite(const cotel_propagator *const *list,
+                                         size_t n, cotel_propagator **out);
 /* From OTEL_PROPAGATORS (default "tracecontext,baggage"; "none"; unknown
  * names warned and skipped). Caller owns the result. */
-int cotel_propagator_from_env(cotel_propagator **out);
-void cotel_propagator_destroy(cotel_propagator *p);
+COTEL_API int cotel_propagator_from_env(cotel_propagator **out);
+COTEL_API void cotel_propagator_destroy(cotel_propagator *p);
 
 /* The process-wide propagator (default: tracecontext,baggage). */
-const cotel_propagator *cotel_propagator_global(void);
-void cotel_propagator_set_global(const cotel_propagator *p);
+COTEL_API const cotel_propagator *cotel_propagator_global(void);
+COTEL_API void cotel_propagator_set_global(const cotel_propagator *p);
 
 /* Convenience: NULL ctx means the current context; NULL propagator means
  * the global one. */
-int cotel_inject(const cotel_propagator *p, const cotel_context *ctx,
-                 const cotel_carrier *carrier);
-int cotel_extract(const cotel_propagator *p, cotel_context *parent,
-                  const cotel_carrier *carrier, cotel_context **out);
+COTEL_API int cotel_inject(const cotel_propagator *p, const cotel_context *ctx,
+                           const cotel_carrier *carrier);
+COTEL_API int cotel_extract(const cotel_propagator *p, cotel_context *parent,
+                            const cotel_carrier *carrier, cotel_context **out);
 
 /* The built-in propagator called `name` (the OTEL_PROPAGATORS names:
  * tracecontext, baggage, b3, b3multi, jaeger); NULL when unknown. */
-const cotel_propagator *cotel_propagator_by_name(const char *name);
+COTEL_API const cotel_propagator *cotel_propagator_by_name(const char *name);
 
 /* B3 and Jaeger carry a "debug" flag (force sampling) that W3C trace-flags
  * cannot express. Extract keeps it in the context as a value, inherited by
  * every context and span derived from it, and inject sends it again (OTel
  * B3 spec: MUST preserve a debug flag and propagate it). */
-bool cotel_propagation_debug(const cotel_context *ctx);
-int cotel_context_with_debug(cotel_context *parent, bool debug,
-                             cotel_context **out);
+COTEL_API bool cotel_propagation_debug(const cotel_context *ctx);
+COTEL_API int cotel_context_with_debug(cotel_context *parent, bool debug,
+                                       cotel_context **out);
 
 /* ---- W3C Trace Context primitives (also used by the fuzzers) ---- */
 /* Parse a traceparent value (W3C Trace Context §3.2.2); COTEL_EPARSE when
@@ -94,12 +95,14 @@ int cotel_context_with_debug(cotel_context *parent, bool debug,
  * fields and may continue only with "-". flags is the byte as received
  * (for a higher version: masked to the bits this level defines, 0x03);
  * the tracecontext propagator masks it to 0x03 on extract, see below. */
-int cotel_traceparent_parse(const char *s, size_t len, cotel_span_context *out);
+COTEL_API int cotel_traceparent_parse(const char *s, size_t len,
+                                      cotel_span_context *out);
 /* Format "00-<trace>-<span>-<flags>"; buf must hold 56 bytes (NUL added).
  * Flags are masked to sampled|random (0x03): W3C §3.2.2.5 "the behavior of
  * other flags is not defined ... Vendors MUST set those to zero". Returns
  * 55, or COTEL_EINVAL for an invalid span context (buf set to ""). */
-int cotel_traceparent_format(const cotel_span_context *sc, char buf[56]);
+COTEL_API int cotel_traceparent_format(const cotel_span_context *sc,
+                                       char buf[56]);
 #define COTEL_TRACE_FLAGS_KNOWN 0x03u
 
 /* ---- W3C Baggage header (W3C Baggage §3.3) ---- */
@@ -110,43 +113,45 @@ int cotel_traceparent_format(const cotel_span_context *sc, char buf[56]);
  * beyond COTEL_BAGGAGE_MAX_MEMBERS or COTEL_BAGGAGE_MAX_BYTES are dropped
  * whole. Returns 0 with *out NULL for an empty header, COTEL_EPARSE (and
  * NULL) when it held something but no valid member. */
-int cotel_baggage_parse(const char *s, size_t len, cotel_baggage **out);
+COTEL_API int cotel_baggage_parse(const char *s, size_t len,
+                                  cotel_baggage **out);
 /* Serialize as a header value: key=percent-encoded value[;metadata], in
  * order, dropping whole members that would exceed the limits. Returns the
  * length (excluding NUL); when it does not fit in cap, buf gets "". */
-size_t cotel_baggage_format(const cotel_baggage *b, char *buf, size_t cap);
+COTEL_API size_t cotel_baggage_format(const cotel_baggage *b, char *buf,
+                                      size_t cap);
 
 /* ---- B3 (https://github.com/openzipkin/b3-propagation) ---- */
 /* Single header "{trace}-{span}[-{sampling}[-{parent}]]" or "{sampling}"
  * alone (1, 0, d). Trace ids of 16 hex digits are left-padded to 128 bits.
  * Returns 0 with ids; COTEL_ENOTFOUND for a sampling state without ids
  * (out zeroed except flags, *debug set); COTEL_EPARSE when invalid. */
-int cotel_b3_parse_single(const char *s, size_t len, cotel_span_context *out,
-                          bool *debug);
+COTEL_API int cotel_b3_parse_single(const char *s, size_t len,
+                                    cotel_span_context *out, bool *debug);
 /* "{32 hex}-{16 hex}-{1|0|d}" (no parent id: OTel B3 spec MUST NOT send
  * X-B3-ParentSpanId). buf must hold 52 bytes; returns the length. */
 #define COTEL_B3_SINGLE_BUF 52
-int cotel_b3_format_single(const cotel_span_context *sc, bool debug,
-                           char buf[COTEL_B3_SINGLE_BUF]);
+COTEL_API int cotel_b3_format_single(const cotel_span_context *sc, bool debug,
+                                     char buf[COTEL_B3_SINGLE_BUF]);
 /* The multi-header values ({NULL, 0} when absent). */
 typedef struct cotel_b3_headers {
   cotel_str trace_id, span_id, sampled, flags, parent_span_id;
 } cotel_b3_headers;
 /* X-B3-Sampled accepts 1/0 and the legacy true/false; X-B3-Flags: 1 means
  * debug, which implies sampled. Returns as cotel_b3_parse_single. */
-int cotel_b3_parse_multi(const cotel_b3_headers *h, cotel_span_context *out,
-                         bool *debug);
+COTEL_API int cotel_b3_parse_multi(const cotel_b3_headers *h,
+                                   cotel_span_context *out, bool *debug);
 
 /* ---- Jaeger (uber-trace-id: {trace}:{span}:{parent}:{flags}) ---- */
 /* Ids of up to 32 / 16 hex digits (left-padded with zeros), flags in hex
  * (0x01 sampled, 0x02 debug). A percent-encoded value ("%3A") is decoded
  * first. 0 or COTEL_EPARSE. */
-int cotel_jaeger_parse(const char *s, size_t len, cotel_span_context *out,
-                       bool *debug);
+COTEL_API int cotel_jaeger_parse(const char *s, size_t len,
+                                 cotel_span_context *out, bool *debug);
 /* "{32 hex}:{16 hex}:0:{flags}"; buf must hold 54 bytes; returns length. */
 #define COTEL_JAEGER_BUF 54
-int cotel_jaeger_format(const cotel_span_context *sc, bool debug,
-                        char buf[COTEL_JAEGER_BUF]);
+COTEL_API int cotel_jaeger_format(const cotel_span_context *sc, bool debug,
+                                  char buf[COTEL_JAEGER_BUF]);
 
 /* ---- Carriers ---- */
 /* A carrier over an array of header name/value pairs (e.g. from an HTTP
@@ -168,18 +173,21 @@ typedef struct cotel_header_carrier {
   size_t storage_used;
   size_t storage_cap;
 } cotel_header_carrier;
-void cotel_header_carrier_init(cotel_header_carrier *hc, cotel_header *headers,
-                               size_t count, size_t cap, char *storage,
-                               size_t storage_cap);
-cotel_carrier cotel_header_carrier_as_carrier(cotel_header_carrier *hc);
+COTEL_API void cotel_header_carrier_init(cotel_header_carrier *hc,
+                                         cotel_header *headers, size_t count,
+                                         size_t cap, char *storage,
+                                         size_t storage_cap);
+COTEL_API cotel_carrier
+cotel_header_carrier_as_carrier(cotel_header_carrier *hc);
 
 /* libcurl: inject into a struct curl_slist (appends "name: value" lines
  * with curl_slist_append; *list may be NULL and is updated; on
  * COTEL_ENOMEM the lines appended so far stay). p NULL: the global
  * propagator; ctx NULL: the current context. */
 struct curl_slist;
-int cotel_curl_inject(const cotel_propagator *p, const cotel_context *ctx,
-                      struct curl_slist **list);
+COTEL_API int cotel_curl_inject(const cotel_propagator *p,
+                                const cotel_context *ctx,
+                                struct curl_slist **list);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,17 @@ extern "C" {
 
 #define COTEL_VERSION "0.1.0"
 
+/* COTEL_API marks the functions libcotel exports. The library is built with
+ * -fvisibility=hidden, so a function without it is internal to the library
+ * (docs/abi.md). */
+#if defined(_WIN32)
+#define COTEL_API
+#elif defined(__GNUC__) || defined(__clang__)
+#define COTEL_API __attribute__((visibility("default")))
+#else
+#define COTEL_API
+#endif
+
 /* Error codes. Each component owns a range (AWS C runtime style):
  * -1..-99 core, -100..-199 propagators, -200..-299 exporters. */
 enum {
@@ -35,7 +46,7 @@ enum {
 };
 
 /* Text for an error code; never NULL, static storage. */
-const char *cotel_strerror(int rc);
+COTEL_API const char *cotel_strerror(int rc);
 
 /* Optional allocator, passed in the provider config. All functions get
  * `ud`. NULL members mean the libc function. Used for span records, contexts
@@ -49,7 +60,7 @@ typedef struct cotel_allocator {
 } cotel_allocator;
 
 /* Wall-clock time in nanoseconds since the Unix epoch (CLOCK_REALTIME). */
-uint64_t cotel_time_now_ns(void);
+COTEL_API uint64_t cotel_time_now_ns(void);
 
 /* A non-owning string view: `ptr` need not be NUL-terminated. */
 typedef struct cotel_str {
@@ -152,9 +163,10 @@ typedef enum cotel_log_level {
 typedef void (*cotel_log_fn)(void *ud, cotel_log_level level, const char *msg);
 /* Replace the log hook (NULL restores the default) and the minimum level
  * (default WARN, or OTEL_LOG_LEVEL). */
-void cotel_log_set(cotel_log_fn fn, void *ud, cotel_log_level min_level);
+COTEL_API void cotel_log_set(cotel_log_fn fn, void *ud,
+                             cotel_log_level min_level);
 /* Log through the hook (printf format). Used by every cotel component. */
-void cotel_log(cotel_log_level level, const char *fmt, ...)
+COTEL_API void cotel_log(cotel_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #ifdef __cplusplus

@@ -48,24 +48,7 @@ struct cotel_exporter {
 };
 
 /* Monotonic clock in nanoseconds, for deadlines. */
-uint64_t cotel_monotonic_ns(void);
-
-/* Console exporter: prints a readable tree per trace to `out` (NULL means
- * stdout): a header line with the trace id, then one line per span indented
- * under its parent with its 16-hex span id, name, kind, duration, status and
- * attributes. Spans are buffered per trace until its local root ends (or
- * shutdown) so that a trace prints as one tree. */
-int cotel_console_exporter_new(void *out_file /* FILE* */,
-                               cotel_exporter **out);
-
-/* In-memory exporter, for tests: keeps (retains) every exported span. */
-int cotel_memory_exporter_new(cotel_exporter **out);
-size_t cotel_memory_exporter_count(cotel_exporter *exp);
-/* The i-th exported span (borrowed; valid until clear/destroy). */
-const cotel_span_data *cotel_memory_exporter_get(cotel_exporter *exp, size_t i);
-void cotel_memory_exporter_clear(cotel_exporter *exp);
-/* Make the next `n` export calls fail with `rc` (for processor tests). */
-void cotel_memory_exporter_fail_next(cotel_exporter *exp, unsigned n, int rc);
+COTEL_API uint64_t cotel_monotonic_ns(void);
 
 #ifdef __cplusplus
 }

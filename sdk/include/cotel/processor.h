@@ -33,7 +33,8 @@ struct cotel_span_processor {
 /* Simple processor: exports each span as it ends, on the ending thread,
  * waiting for the exporter (it runs a private libuv loop for asynchronous
  * exporters). Meant for tests and debugging. Takes ownership of `exp`. */
-int cotel_simple_processor_new(cotel_exporter *exp, cotel_span_processor **out);
+COTEL_API int cotel_simple_processor_new(cotel_exporter *exp,
+                                         cotel_span_processor **out);
 
 /* Batch processor options (OTel spec defaults; OTEL_BSP_* variables). */
 typedef struct cotel_batch_options {
@@ -45,13 +46,14 @@ typedef struct cotel_batch_options {
 
 /* Defaults, overridden by valid OTEL_BSP_* values (invalid ones: a warning
  * and the default). */
-void cotel_batch_options_from_env(cotel_batch_options *o);
+COTEL_API void cotel_batch_options_from_env(cotel_batch_options *o);
 
 /* Batch processor: a libuv loop thread that exports when the queue reaches
  * max_export_batch_size or every schedule_delay_ms. Takes ownership of
  * `exp`. `o` NULL means cotel_batch_options_from_env. */
-int cotel_batch_processor_new(cotel_exporter *exp, const cotel_batch_options *o,
-                              cotel_span_processor **out);
+COTEL_API int cotel_batch_processor_new(cotel_exporter *exp,
+                                        const cotel_batch_options *o,
+                                        cotel_span_processor **out);
 
 #ifdef __cplusplus
 }

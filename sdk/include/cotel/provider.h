@@ -24,7 +24,7 @@ typedef struct cotel_span_limits {
   uint32_t attrs_per_event;
   uint32_t attrs_per_link;
 } cotel_span_limits;
-void cotel_span_limits_from_env(cotel_span_limits *l);
+COTEL_API void cotel_span_limits_from_env(cotel_span_limits *l);
 
 typedef struct cotel_provider_config {
   /* OTEL_SDK_DISABLED=true: every span is non-recording, nothing exported. */
@@ -46,28 +46,47 @@ typedef struct cotel_provider_config {
   cotel_span_processor **processors;
   size_t n_processors;
   bool no_default_processor;
+  /* Builds the processors used when `processors` is empty (and
+   * no_default_processor is false): at most `cap` of them into procs[],
+   * their number into *n. cotel_provider_config_init sets it to the
+   * OTEL_TRACES_EXPORTER pipeline of cotel/setup.h; NULL means none. Returns
+   * 0 or a COTEL_E* code. */
+  int (*default_pipeline)(cotel_span_processor **procs, size_t cap, size_t *n);
 } cotel_provider_config;
 
-/* Fill *cfg with defaults and every applicable OTEL_* variable. Code may then
- * override fields before cotel_provider_new. */
-void cotel_provider_config_init(cotel_provider_config *cfg);
+/* The bound cotel_provider_destroy (and a processor's destroy) puts on the
+ * shutdown it performs when the caller did not shut down first. */
+#define COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS 5000u
 
-/* Create a provider. On error the config's owned objects are destroyed. */
-int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out);
+/* The most processors a default pipeline may build. */
+#define COTEL_MAX_DEFAULT_PROCESSORS 8
+
+/* Fill *cfg with the SDK's defaults and the SDK's own OTEL_* variables
+ * (OTEL_SDK_DISABLED, span limits): no exporter, no default pipeline. Most
+ * programs want cotel_provider_config_init (cotel/setup.h), which also
+ * builds the exporters OTEL_TRACES_EXPORTER names. Thread-safe. */
+COTEL_API void cotel_provider_config_defaults(cotel_provider_config *cfg);
+
+/* Create a provider. cfg NULL means cotel_provider_config_defaults (no
+ * exporter). On error the config's owned objects are destroyed. */
+COTEL_API int cotel_provider_new(const cotel_provider_config *cfg,
+                                 cotel_provider **out);
 
 /* Bounded: return 0 when done or COTEL_ETIMEDOUT at the deadline. */
-int cotel_provider_force_flush(cotel_provider *p, uint64_t timeout_ms);
-int cotel_provider_shutdown(cotel_provider *p, uint64_t timeout_ms);
-/* Shut down (if not yet, 5 s bound) and free. Tracers become invalid. */
-void cotel_provider_destroy(cotel_provider *p);
+COTEL_API int cotel_provider_force_flush(cotel_provider *p,
+                                         uint64_t timeout_ms);
+COTEL_API int cotel_provider_shutdown(cotel_provider *p, uint64_t timeout_ms);
+/* Shut down (if not yet, bounded by COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS) and
+ * free. Tracers become invalid. */
+COTEL_API void cotel_provider_destroy(cotel_provider *p);
 
 /* The process-wide provider used by instrumentation libraries (NULL until
  * set). Not owned: the caller keeps ownership. */
-void cotel_provider_set_global(cotel_provider *p);
-cotel_provider *cotel_provider_global(void);
+COTEL_API void cotel_provider_set_global(cotel_provider *p);
+COTEL_API cotel_provider *cotel_provider_global(void);
 
 /* The provider's resource (for exporters and tests). */
-const cotel_resource *cotel_provider_resource(cotel_provider *p);
+COTEL_API const cotel_resource *cotel_provider_resource(cotel_provider *p);
 
 #ifdef __cplusplus
 }

@@ -49,12 +49,12 @@ struct cotel_sampler {
 
 /* Built-in samplers; each returns a new sampler owned by the caller (the
  * provider takes ownership when passed in its config). */
-int cotel_sampler_always_on(cotel_sampler **out);
-int cotel_sampler_always_off(cotel_sampler **out);
+COTEL_API int cotel_sampler_always_on(cotel_sampler **out);
+COTEL_API int cotel_sampler_always_off(cotel_sampler **out);
 /* TraceIdRatioBased, deciding exactly as opentelemetry-go: sampled when
  * (big-endian uint64 of trace id bytes 8..15) >> 1 < ratio * 2^63.
  * COTEL_EINVAL unless 0 <= ratio <= 1. */
-int cotel_sampler_traceidratio(double ratio, cotel_sampler **out);
+COTEL_API int cotel_sampler_traceidratio(double ratio, cotel_sampler **out);
 /* ParentBased with a root sampler and optional delegates (NULL = spec
  * defaults: remote/local sampled -> AlwaysOn, not sampled -> AlwaysOff).
  * Takes ownership of all the samplers passed. */
@@ -64,13 +64,13 @@ typedef struct cotel_parentbased_options {
   cotel_sampler *local_parent_sampled;
   cotel_sampler *local_parent_not_sampled;
 } cotel_parentbased_options;
-int cotel_sampler_parentbased(cotel_sampler *root,
-                              const cotel_parentbased_options *o,
-                              cotel_sampler **out);
+COTEL_API int cotel_sampler_parentbased(cotel_sampler *root,
+                                        const cotel_parentbased_options *o,
+                                        cotel_sampler **out);
 /* From OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default
  * parentbased_always_on; unknown values: a warning and the default). */
-int cotel_sampler_from_env(cotel_sampler **out);
-void cotel_sampler_destroy(cotel_sampler *s);
+COTEL_API int cotel_sampler_from_env(cotel_sampler **out);
+COTEL_API void cotel_sampler_destroy(cotel_sampler *s);
 
 #ifdef __cplusplus
 }

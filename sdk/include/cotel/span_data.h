@@ -54,13 +54,13 @@ typedef struct cotel_span_data {
 } cotel_span_data;
 
 /* Reference counting of the record behind a span data. Thread-safe. */
-void cotel_span_data_retain(const cotel_span_data *sd);
-void cotel_span_data_release(const cotel_span_data *sd);
+COTEL_API void cotel_span_data_retain(const cotel_span_data *sd);
+COTEL_API void cotel_span_data_release(const cotel_span_data *sd);
 
 /* The read-only view of a live span (for on_start and tests); NULL for a
  * stale handle or a non-recording span. Not a reference: valid while the
  * handle is. */
-const cotel_span_data *cotel_span_data_of(cotel_span span);
+COTEL_API const cotel_span_data *cotel_span_data_of(cotel_span span);
 
 #ifdef __cplusplus
 }

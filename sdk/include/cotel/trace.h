@@ -39,16 +39,18 @@ typedef struct cotel_span_context {
 } cotel_span_context;
 
 /* True when neither id is all zero. */
-bool cotel_span_context_is_valid(const cotel_span_context *sc);
-bool cotel_trace_id_is_zero(const cotel_trace_id *id);
-bool cotel_span_id_is_zero(const cotel_span_id *id);
+COTEL_API bool cotel_span_context_is_valid(const cotel_span_context *sc);
+COTEL_API bool cotel_trace_id_is_zero(const cotel_trace_id *id);
+COTEL_API bool cotel_span_id_is_zero(const cotel_span_id *id);
 /* Lowercase hex: `out` must hold 33 (trace) / 17 (span) bytes, NUL added. */
-void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]);
-void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]);
+COTEL_API void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]);
+COTEL_API void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]);
 /* Parse exactly 32 / 16 lowercase-or-uppercase hex digits; COTEL_EINVAL
  * otherwise (all-zero ids parse; validity is a separate question). */
-int cotel_trace_id_from_hex(const char *hex, size_t len, cotel_trace_id *out);
-int cotel_span_id_from_hex(const char *hex, size_t len, cotel_span_id *out);
+COTEL_API int cotel_trace_id_from_hex(const char *hex, size_t len,
+                                      cotel_trace_id *out);
+COTEL_API int cotel_span_id_from_hex(const char *hex, size_t len,
+                                     cotel_span_id *out);
 
 /* Numbering follows OTLP's Span.SpanKind and Status.StatusCode. */
 typedef enum cotel_span_kind {
@@ -118,47 +120,55 @@ typedef struct cotel_span_options {
  * (NULL tracer/name/out), COTEL_ESTATE (provider shut down: a non-recording
  * span is still returned) or COTEL_ENOMEM (counted; a non-recording span
  * with valid ids is returned so propagation keeps working). Thread-safe. */
-int cotel_span_start(cotel_tracer *tracer, const char *name,
-                     const cotel_span_options *opts, cotel_span *out);
+COTEL_API int cotel_span_start(cotel_tracer *tracer, const char *name,
+                               const cotel_span_options *opts, cotel_span *out);
 
 /* True while the span is recording (sampled or RECORD_ONLY, not ended). */
-bool cotel_span_is_recording(cotel_span span);
+COTEL_API bool cotel_span_is_recording(cotel_span span);
 
 /* Copy the span context into *out. The tracestate pointer is borrowed from
  * the record (valid while the span, or a context holding it, is alive).
  * COTEL_EINVAL for a stale or empty handle (out is zeroed). */
-int cotel_span_get_context(cotel_span span, cotel_span_context *out);
+COTEL_API int cotel_span_get_context(cotel_span span, cotel_span_context *out);
 
 /* Set one attribute (last value for a key wins). Over the count limit the
  * attribute is dropped and counted; strings are cut to the value-length
  * limit. */
-void cotel_span_set_attr(cotel_span span, const cotel_attr *attr);
-void cotel_span_set_attrs(cotel_span span, const cotel_attr *attrs, size_t n);
-void cotel_span_set_str(cotel_span span, const char *key, const char *value);
-void cotel_span_set_bool(cotel_span span, const char *key, bool value);
-void cotel_span_set_int(cotel_span span, const char *key, int64_t value);
-void cotel_span_set_double(cotel_span span, const char *key, double value);
+COTEL_API void cotel_span_set_attr(cotel_span span, const cotel_attr *attr);
+COTEL_API void cotel_span_set_attrs(cotel_span span, const cotel_attr *attrs,
+                                    size_t n);
+COTEL_API void cotel_span_set_str(cotel_span span, const char *key,
+                                  const char *value);
+COTEL_API void cotel_span_set_bool(cotel_span span, const char *key,
+                                   bool value);
+COTEL_API void cotel_span_set_int(cotel_span span, const char *key,
+                                  int64_t value);
+COTEL_API void cotel_span_set_double(cotel_span span, const char *key,
+                                     double value);
 
 /* Add an event; time_ns 0 means now. */
-void cotel_span_add_event(cotel_span span, const char *name, uint64_t time_ns,
-                          const cotel_attr *attrs, size_t n_attrs);
+COTEL_API void cotel_span_add_event(cotel_span span, const char *name,
+                                    uint64_t time_ns, const cotel_attr *attrs,
+                                    size_t n_attrs);
 /* Add a link after start (links with an invalid span context are ignored). */
-void cotel_span_add_link(cotel_span span, const cotel_link *link);
+COTEL_API void cotel_span_add_link(cotel_span span, const cotel_link *link);
 
 /* Status with the spec's precedence: OK is final; ERROR replaces UNSET or
  * ERROR; UNSET is ignored. The description is kept for ERROR only. */
-void cotel_span_set_status(cotel_span span, cotel_status_code code,
-                           const char *description);
-void cotel_span_update_name(cotel_span span, const char *name);
+COTEL_API void cotel_span_set_status(cotel_span span, cotel_status_code code,
+                                     const char *description);
+COTEL_API void cotel_span_update_name(cotel_span span, const char *name);
 
 /* Add an "exception" event with exception.type / exception.message /
  * exception.stacktrace (NULL ones omitted) plus extra attributes. */
-void cotel_span_record_exception(cotel_span span, const char *type,
-                                 const char *message, const char *stacktrace,
-                                 const cotel_attr *attrs, size_t n_attrs);
+COTEL_API void cotel_span_record_exception(cotel_span span, const char *type,
+                                           const char *message,
+                                           const char *stacktrace,
+                                           const cotel_attr *attrs,
+                                           size_t n_attrs);
 
 /* End the span; end_ns 0 means now. The record goes to the processors. */
-void cotel_span_end(cotel_span span, uint64_t end_ns);
+COTEL_API void cotel_span_end(cotel_span span, uint64_t end_ns);
 
 /* Instrumentation scope options for cotel_provider_get_tracer. */
 typedef struct cotel_tracer_options {
@@ -171,10 +181,12 @@ typedef struct cotel_tracer_options {
 
 /* Get (or create) the tracer for a scope. The same scope returns the same
  * tracer. The provider owns tracers. Thread-safe. */
-int cotel_provider_get_tracer(cotel_provider *p, const cotel_tracer_options *o,
-                              cotel_tracer **out);
+COTEL_API int cotel_provider_get_tracer(cotel_provider *p,
+                                        const cotel_tracer_options *o,
+                                        cotel_tracer **out);
 /* Convenience: scope with just a name; NULL on error. */
-cotel_tracer *cotel_provider_tracer(cotel_provider *p, const char *name);
+COTEL_API cotel_tracer *cotel_provider_tracer(cotel_provider *p,
+                                              const char *name);
 
 /* Self-observability counters (DESIGN §5). Exact, monotonic. */
 typedef struct cotel_stats {
@@ -191,7 +203,7 @@ typedef struct cotel_stats {
 } cotel_stats;
 
 /* Read the provider's counters (processors and exporters included). */
-int cotel_provider_stats(cotel_provider *p, cotel_stats *out);
+COTEL_API int cotel_provider_stats(cotel_provider *p, cotel_stats *out);
 
 #ifdef __cplusplus
 }

@@ -16,39 +16,40 @@ extern "C" {
 #define COTEL_TRACESTATE_MAX_KEY 256
 #define COTEL_TRACESTATE_MAX_VALUE 256
 
-cotel_tracestate *cotel_tracestate_retain(cotel_tracestate *ts);
-void cotel_tracestate_release(cotel_tracestate *ts);
-size_t cotel_tracestate_count(const cotel_tracestate *ts);
+COTEL_API cotel_tracestate *cotel_tracestate_retain(cotel_tracestate *ts);
+COTEL_API void cotel_tracestate_release(cotel_tracestate *ts);
+COTEL_API size_t cotel_tracestate_count(const cotel_tracestate *ts);
 /* Member i (0 = left-most); borrowed views. */
-int cotel_tracestate_entry(const cotel_tracestate *ts, size_t i, cotel_str *key,
-                           cotel_str *value);
+COTEL_API int cotel_tracestate_entry(const cotel_tracestate *ts, size_t i,
+                                     cotel_str *key, cotel_str *value);
 /* COTEL_ENOTFOUND when absent. */
-int cotel_tracestate_get(const cotel_tracestate *ts, cotel_str key,
-                         cotel_str *value);
+COTEL_API int cotel_tracestate_get(const cotel_tracestate *ts, cotel_str key,
+                                   cotel_str *value);
 /* New tracestate with key=value moved to the front (W3C §3.5: updated keys
  * move left); validates key and value grammar (COTEL_EINVAL). */
-int cotel_tracestate_set(const cotel_tracestate *ts, cotel_str key,
-                         cotel_str value, cotel_tracestate **out);
-int cotel_tracestate_delete(const cotel_tracestate *ts, cotel_str key,
-                            cotel_tracestate **out);
+COTEL_API int cotel_tracestate_set(const cotel_tracestate *ts, cotel_str key,
+                                   cotel_str value, cotel_tracestate **out);
+COTEL_API int cotel_tracestate_delete(const cotel_tracestate *ts, cotel_str key,
+                                      cotel_tracestate **out);
 /* Parse one combined header value (several header lines joined by ","):
  * the W3C rules; invalid (a bad member, a duplicate key, more than 32
  * members) → COTEL_EPARSE and *out NULL; empty members are skipped, and a
  * header with nothing else is valid and empty (0, *out NULL). We keep all
  * of a valid tracestate (at most 32 members of 513 characters), so the
  * §3.3.1.5 truncation beyond 512 characters never applies. */
-int cotel_tracestate_parse(const char *s, size_t len, cotel_tracestate **out);
+COTEL_API int cotel_tracestate_parse(const char *s, size_t len,
+                                     cotel_tracestate **out);
 /* Serialize; returns the length it needs (excluding NUL). When that does
  * not fit in cap bytes (NUL included) buf gets "" rather than a truncated
  * list. */
-size_t cotel_tracestate_format(const cotel_tracestate *ts, char *buf,
-                               size_t cap);
+COTEL_API size_t cotel_tracestate_format(const cotel_tracestate *ts, char *buf,
+                                         size_t cap);
 /* The serialized form ("k1=v1,k2=v2", no OWS) as a view borrowed from ts
  * (NUL-terminated; {"", 0} for NULL). No copy: inject sends it as is. */
-cotel_str cotel_tracestate_str(const cotel_tracestate *ts);
+COTEL_API cotel_str cotel_tracestate_str(const cotel_tracestate *ts);
 /* True when key / value match the W3C grammar (§3.3.1.3). */
-bool cotel_tracestate_key_valid(cotel_str key);
-bool cotel_tracestate_value_valid(cotel_str value);
+COTEL_API bool cotel_tracestate_key_valid(cotel_str key);
+COTEL_API bool cotel_tracestate_value_valid(cotel_str value);
 
 #ifdef __cplusplus
 }

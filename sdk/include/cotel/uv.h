@@ -45,6 +45,16 @@
 #ifndef COTEL_UV_H
 #define COTEL_UV_H
 
+/* <uv.h> needs POSIX types (pthread_rwlock_t) that a strict -std=c11 build
+ * hides. When nothing has asked for a feature set yet, ask for POSIX.1-2008,
+ * the smallest one libuv compiles with; this takes effect only when this
+ * header comes before any system header. */
+#if !defined(_POSIX_C_SOURCE) && !defined(_XOPEN_SOURCE) &&                    \
+    !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) &&                      \
+    !defined(_BSD_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <stddef.h>
 #include <uv.h>
 
@@ -72,12 +82,13 @@ typedef struct cotel_uv_work {
  * thread-pool thread) and after_cb (on the loop thread; may be NULL) run
  * with it current. Released after after_cb returns (w may be freed inside
  * after_cb). */
-int cotel_uv_queue_work(uv_loop_t *loop, cotel_uv_work *w, uv_work_cb work_cb,
-                        uv_after_work_cb after_cb);
+COTEL_API int cotel_uv_queue_work(uv_loop_t *loop, cotel_uv_work *w,
+                                  uv_work_cb work_cb,
+                                  uv_after_work_cb after_cb);
 /* Same with an explicit context (retained; NULL = root). */
-int cotel_uv_queue_work_ctx(uv_loop_t *loop, cotel_uv_work *w,
-                            cotel_context *ctx, uv_work_cb work_cb,
-                            uv_after_work_cb after_cb);
+COTEL_API int cotel_uv_queue_work_ctx(uv_loop_t *loop, cotel_uv_work *w,
+                                      cotel_context *ctx, uv_work_cb work_cb,
+                                      uv_after_work_cb after_cb);
 
 /* ---- timers ---- */
 
@@ -90,17 +101,18 @@ typedef struct cotel_uv_timer {
 #define cotel_uv_timer_of(h) cotel__uv_container_of(h, cotel_uv_timer, timer)
 
 /* uv_timer_init plus an empty capture. */
-int cotel_uv_timer_init(uv_loop_t *loop, cotel_uv_timer *t);
+COTEL_API int cotel_uv_timer_init(uv_loop_t *loop, cotel_uv_timer *t);
 /* uv_timer_start capturing the current context (replacing any earlier
  * capture); cb runs inside it, every time for a repeating timer. */
-int cotel_uv_timer_start(cotel_uv_timer *t, uv_timer_cb cb, uint64_t timeout,
-                         uint64_t repeat);
-int cotel_uv_timer_start_ctx(cotel_uv_timer *t, cotel_context *ctx,
-                             uv_timer_cb cb, uint64_t timeout, uint64_t repeat);
+COTEL_API int cotel_uv_timer_start(cotel_uv_timer *t, uv_timer_cb cb,
+                                   uint64_t timeout, uint64_t repeat);
+COTEL_API int cotel_uv_timer_start_ctx(cotel_uv_timer *t, cotel_context *ctx,
+                                       uv_timer_cb cb, uint64_t timeout,
+                                       uint64_t repeat);
 /* uv_timer_stop and release the captured context. */
-int cotel_uv_timer_stop(cotel_uv_timer *t);
+COTEL_API int cotel_uv_timer_stop(cotel_uv_timer *t);
 /* Stop, release and uv_close (close_cb may be NULL; free t there). */
-void cotel_uv_timer_close(cotel_uv_timer *t, uv_close_cb close_cb);
+COTEL_API void cotel_uv_timer_close(cotel_uv_timer *t, uv_close_cb close_cb);
 
 /* ---- uv_write ---- */
 
@@ -113,8 +125,9 @@ typedef struct cotel_uv_write_req {
 #define cotel_uv_write_of(r) cotel__uv_container_of(r, cotel_uv_write_req, req)
 
 /* uv_write capturing the current context; cb (may be NULL) runs inside it. */
-int cotel_uv_write(cotel_uv_write_req *w, uv_stream_t *stream,
-                   const uv_buf_t bufs[], unsigned nbufs, uv_write_cb cb);
+COTEL_API int cotel_uv_write(cotel_uv_write_req *w, uv_stream_t *stream,
+                             const uv_buf_t bufs[], unsigned nbufs,
+                             uv_write_cb cb);
 
 /* ---- uv_tcp_connect ---- */
 
@@ -128,8 +141,9 @@ typedef struct cotel_uv_connect_req {
   cotel__uv_container_of(r, cotel_uv_connect_req, req)
 
 /* uv_tcp_connect capturing the current context; cb runs inside it. */
-int cotel_uv_tcp_connect(cotel_uv_connect_req *req, uv_tcp_t *tcp,
-                         const struct sockaddr *addr, uv_connect_cb cb);
+COTEL_API int cotel_uv_tcp_connect(cotel_uv_connect_req *req, uv_tcp_t *tcp,
+                                   const struct sockaddr *addr,
+                                   uv_connect_cb cb);
 
 /* ---- reading streams ---- */
 
@@ -153,19 +167,19 @@ typedef struct cotel_uv_stream {
   cotel__uv_container_of((void *)(handle_ptr), cotel_uv_stream, h)
 
 /* uv_tcp_init plus cotel_uv_stream_init. */
-int cotel_uv_tcp_init(uv_loop_t *loop, cotel_uv_stream *s);
+COTEL_API int cotel_uv_tcp_init(uv_loop_t *loop, cotel_uv_stream *s);
 /* Prepare the cotel part of a stream whose handle you initialised. */
-void cotel_uv_stream_init(cotel_uv_stream *s);
+COTEL_API void cotel_uv_stream_init(cotel_uv_stream *s);
 /* uv_read_start capturing the current context (replacing any earlier
  * capture); alloc_cb and read_cb run inside it. */
-int cotel_uv_read_start(cotel_uv_stream *s, uv_alloc_cb alloc_cb,
-                        uv_read_cb read_cb);
-int cotel_uv_read_start_ctx(cotel_uv_stream *s, cotel_context *ctx,
-                            uv_alloc_cb alloc_cb, uv_read_cb read_cb);
+COTEL_API int cotel_uv_read_start(cotel_uv_stream *s, uv_alloc_cb alloc_cb,
+                                  uv_read_cb read_cb);
+COTEL_API int cotel_uv_read_start_ctx(cotel_uv_stream *s, cotel_context *ctx,
+                                      uv_alloc_cb alloc_cb, uv_read_cb read_cb);
 /* uv_read_stop and release the captured context. */
-int cotel_uv_read_stop(cotel_uv_stream *s);
+COTEL_API int cotel_uv_read_stop(cotel_uv_stream *s);
 /* Stop reading, release and uv_close (free s in close_cb). */
-void cotel_uv_stream_close(cotel_uv_stream *s, uv_close_cb close_cb);
+COTEL_API void cotel_uv_stream_close(cotel_uv_stream *s, uv_close_cb close_cb);
 
 #ifdef __cplusplus
 }

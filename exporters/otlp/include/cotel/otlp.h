@@ -95,19 +95,20 @@ typedef struct cotel_otlp_options {
  * variable (the TRACES_ one wins over the general one). Invalid values: a
  * logged warning and the default. Allocates nothing. Thread-safe as long as
  * nobody changes the environment meanwhile. */
-void cotel_otlp_options_from_env(cotel_otlp_options *o);
+COTEL_API void cotel_otlp_options_from_env(cotel_otlp_options *o);
 
 /* Fill *o with the defaults only (no environment). */
-void cotel_otlp_options_default(cotel_otlp_options *o);
+COTEL_API void cotel_otlp_options_default(cotel_otlp_options *o);
 
 /* Create an OTLP/HTTP exporter. `o` NULL means cotel_otlp_options_from_env.
  * The exporter needs the loop given to start() (NULL: it runs a private loop
  * and export blocks). Returns 0, COTEL_EINVAL (bad URL scheme, bad option)
  * or COTEL_ENOMEM. Hand the exporter to a processor, which owns it. */
-int cotel_otlp_exporter_new(const cotel_otlp_options *o, cotel_exporter **out);
+COTEL_API int cotel_otlp_exporter_new(const cotel_otlp_options *o,
+                                      cotel_exporter **out);
 
 /* Same as cotel_otlp_exporter_new(NULL, out). */
-int cotel_otlp_exporter_new_from_env(cotel_exporter **out);
+COTEL_API int cotel_otlp_exporter_new_from_env(cotel_exporter **out);
 
 /* The exporter's own counters. Exact: every span given to export() ends up
  * in exactly one of spans_exported or spans_failed. */
@@ -125,10 +126,11 @@ typedef struct cotel_otlp_stats {
 
 /* Read the counters of an exporter made by cotel_otlp_exporter_new
  * (COTEL_EINVAL for another exporter). Thread-safe. */
-int cotel_otlp_exporter_stats(cotel_exporter *exp, cotel_otlp_stats *out);
+COTEL_API int cotel_otlp_exporter_stats(cotel_exporter *exp,
+                                        cotel_otlp_stats *out);
 
 /* The URL requests go to (for diagnostics; owned by the exporter). */
-const char *cotel_otlp_exporter_url(cotel_exporter *exp);
+COTEL_API const char *cotel_otlp_exporter_url(cotel_exporter *exp);
 
 #ifdef __cplusplus
 }
