@@ -84,7 +84,8 @@ int cotel_baggage_parse(const char *s, size_t len, cotel_baggage **out) {
     if (bytes + (n ? 1 : 0) + mlen > COTEL_BAGGAGE_MAX_BYTES) continue;
     size_t dlen;
     if (!cotel__pct_decode(raw.ptr, raw.len, tmp, &dlen)) continue;
-    size_t vlen = cotel__utf8_sanitize(tmp, dlen, dec + used);
+    size_t vlen =
+        (size_t)(cotel__utf8_repair(dec + used, tmp, dlen) - (dec + used));
     ent[n].key = key;
     ent[n].value = (cotel_str){dec + used, vlen};
     ent[n].metadata = meta;

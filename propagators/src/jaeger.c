@@ -152,7 +152,7 @@ static int extract_baggage(const cotel_carrier *c, cotel_baggage *base,
       free(tmp), free(dec);
       continue;
     }
-    dl = cotel__utf8_sanitize(tmp, dl, dec);
+    dl = (size_t)(cotel__utf8_repair(dec, tmp, dl) - dec);
     free(tmp);
     bufs[i] = dec;
     e[n].key = k;

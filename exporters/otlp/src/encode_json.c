@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "cotel/tracestate.h"
+#include "cotel/internal/hex.h"
 #include "cotel/internal/otlp_encode.h"
 #include "cotel/internal/utf8.h"
 
@@ -166,15 +167,11 @@ static inline void put_str(jw *w, cotel_str s) {
 }
 
 static void put_hex(jw *w, const uint8_t *b, size_t n) {
-  static const char hex[] = "0123456789abcdef";
   char *p = room(w, 2 * n + 2);
   if (!p) return;
   *p++ = '"';
-  for (size_t i = 0; i < n; i++) {
-    *p++ = hex[b[i] >> 4];
-    *p++ = hex[b[i] & 15];
-  }
-  *p = '"';
+  p = cotel__hex_encode(b, n, p);
+  *p++ = '"';
   w->b->len += 2 * n + 2;
 }
 

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cotel/internal/time.h"
 #include "cotel/otlp.h"
 #include "exporter_internal.h"
 #include "cotel/internal/otlp_encode.h"
@@ -140,7 +141,7 @@ static void exp_export(cotel_exporter *self,
   call->pending = 1; /* held until every part is submitted */
   cotel__otlp_submit(e, call, spans, n,
                      cotel_monotonic_ns() +
-                         (uint64_t)e->cfg.timeout_ms * 1000000u);
+                         (uint64_t)e->cfg.timeout_ms * COTEL__NS_PER_MS);
   cotel__otlp_call_release(call);
   /* Without the processor's loop, export is synchronous. */
   if (e->own_loop) uv_run(e->own_loop, UV_RUN_DEFAULT);
@@ -177,7 +178,7 @@ static void exp_shutdown(cotel_exporter *self, uint64_t deadline_ns) {
   } else if (deadline_ns <= now) {
     abort_all(e, COTEL_ETIMEDOUT);
   } else {
-    uint64_t ms = (deadline_ns - now + 999999u) / 1000000u;
+    uint64_t ms = cotel__ms_until(deadline_ns, now);
     uv_update_time(e->loop); /* shutdown may come long after a callback */
     uv_timer_start(&e->shutdown_timer, on_shutdown_deadline, ms, 0);
   }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cotel/internal/time.h"
 #include "exporter_internal.h"
 #include "cotel/internal/otlp_response.h"
 #include "cotel/internal/otlp_encode.h"
@@ -87,7 +88,7 @@ static void req_retry(cotel__otlp_req *r, int64_t after_ms, int rc) {
   }
   now = cotel_monotonic_ns();
   /* Waiting past the deadline only to fail then helps nobody. */
-  if (now + delay * 1000000u >= r->deadline_ns) {
+  if (cotel__deadline_ns(now, delay) >= r->deadline_ns) {
     cotel_log(COTEL_LOG_DEBUG,
               "otlp: a retry in %llu ms would pass the export deadline",
               (unsigned long long)delay);
@@ -153,7 +154,7 @@ static void on_http_done(cotel__http_req *h) {
     if (h->retry_after[0] &&
         cotel__otlp_parse_retry_after(
             h->retry_after, strlen(h->retry_after),
-            (int64_t)(cotel_time_now_ns() / 1000000000u), &ms) == 0)
+            (int64_t)(cotel_time_now_ns() / COTEL__NS_PER_S), &ms) == 0)
       after = (int64_t)ms;
     cotel_log(COTEL_LOG_DEBUG, "otlp: HTTP %ld (retryable)", st);
     req_retry(r, after, COTEL_ERETRY);
@@ -177,7 +178,7 @@ static void req_attempt(cotel__otlp_req *r) {
     return;
   }
   /* Each attempt gets what is left of the call's budget. */
-  ms = (r->deadline_ns - now + 999999u) / 1000000u;
+  ms = cotel__ms_until(r->deadline_ns, now);
   curl_easy_setopt(r->h.easy, CURLOPT_TIMEOUT_MS, (long)ms);
   cotel__http_req_prepare(&r->h);
   r->h.done = on_http_done;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cotel/internal/time.h"
 #include "processing/batch_internal.h"
 #include "cotel/common.h"
 
@@ -53,16 +54,12 @@ static void batch_on_end(cotel_span_processor *self,
 }
 
 static uint64_t deadline_after(uint64_t timeout_ms) {
-  /* Clamp absurd timeouts instead of overflowing (about 30 years). */
-  if (timeout_ms > (uint64_t)1e12) timeout_ms = (uint64_t)1e12;
-  return cotel_monotonic_ns() + timeout_ms * 1000000u;
+  return cotel__deadline_ns(cotel_monotonic_ns(), timeout_ms);
 }
 
 /* Wait on b->cv until deadline_ns (CLOCK_MONOTONIC). ETIMEDOUT or 0. */
 static int wait_until(cotel__batch *b, uint64_t deadline_ns) {
-  struct timespec ts;
-  ts.tv_sec = (time_t)(deadline_ns / 1000000000u);
-  ts.tv_nsec = (long)(deadline_ns % 1000000000u);
+  struct timespec ts = cotel__timespec_of_ns(deadline_ns);
   return pthread_cond_timedwait(&b->cv, &b->mu, &ts);
 }
 
@@ -173,7 +170,7 @@ static void batch_destroy(cotel_span_processor *self) {
    * provider the spans came from. */
   if (b->thread_alive) {
     uint64_t dl = b->shutdown_deadline_ns, now = cotel_monotonic_ns();
-    dl = (dl > now ? dl : now) + DESTROY_GRACE_MS * 1000000u;
+    dl = cotel__deadline_ns(dl > now ? dl : now, DESTROY_GRACE_MS);
     while (b->thread_alive)
       if (wait_until(b, dl) == ETIMEDOUT) break;
   }

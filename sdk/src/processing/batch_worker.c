@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cotel/internal/time.h"
 #include "processing/batch_internal.h"
 #include "cotel/common.h"
 
@@ -265,7 +266,7 @@ static void finish(cotel__batch_worker *w, int rc) {
   /* The unref'd deadline timer stays: if the exporter keeps handles open
    * past the deadline it stops the loop, so the thread still ends. */
   uint64_t now = cotel_monotonic_ns();
-  uint64_t ms = deadline > now ? (deadline - now + 999999) / 1000000 : 0;
+  uint64_t ms = cotel__ms_until(deadline, now);
   uv_timer_start(&w->deadline, on_deadline, ms, 0);
 }
 
@@ -309,7 +310,7 @@ static void pump(cotel__batch_worker *w) {
   draining = b->shutdown_requested;
   if (draining && !w->saw_shutdown) {
     uint64_t now = cotel_monotonic_ns(), dl = b->shutdown_deadline_ns;
-    uint64_t ms = dl > now ? (dl - now + 999999) / 1000000 : 0;
+    uint64_t ms = cotel__ms_until(dl, now);
     w->saw_shutdown = true;
     uv_timer_stop(&w->tick);
     uv_timer_start(&w->deadline, on_deadline, ms, 0);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "cotel/internal/time.h"
 #include "cotel/processor.h"
 #include "cotel/provider.h"
 
@@ -95,8 +96,7 @@ static int ensure_started(simple_proc *sp) {
 
 /* Run the loop once, waking by the deadline at the latest. */
 static void run_once(simple_proc *sp, uint64_t deadline_ns) {
-  uint64_t now = cotel_monotonic_ns();
-  uint64_t ms = deadline_ns > now ? (deadline_ns - now + 999999) / 1000000 : 0;
+  uint64_t ms = cotel__ms_until(deadline_ns, cotel_monotonic_ns());
   uv_timer_start(&sp->timer, on_timer, ms, 0);
   uv_ref((uv_handle_t *)&sp->timer);
   uv_run(sp->loop, UV_RUN_ONCE);
@@ -114,8 +114,7 @@ static bool wait_done(simple_proc *sp, wait_state *w, uint64_t deadline_ns) {
       continue;
     }
     /* Nothing on our loop can finish it: another thread will call done. */
-    struct timespec ts = {(time_t)(deadline_ns / 1000000000u),
-                          (long)(deadline_ns % 1000000000u)};
+    struct timespec ts = cotel__timespec_of_ns(deadline_ns);
     pthread_mutex_lock(&sp->done_mu);
     if (!w->done) pthread_cond_timedwait(&sp->done_cv, &sp->done_mu, &ts);
     pthread_mutex_unlock(&sp->done_mu);
@@ -138,7 +137,8 @@ static void sp_on_end(cotel_span_processor *self, const cotel_span_data *sd) {
    * it itself. We hold a reference while the export is in flight. */
   cotel_span_data_retain(sd);
   sp->exp->export_spans(sp->exp, &sd, 1, on_done, &w);
-  uint64_t deadline = cotel_monotonic_ns() + EXPORT_TIMEOUT_MS * 1000000ull;
+  uint64_t deadline =
+      cotel__deadline_ns(cotel_monotonic_ns(), EXPORT_TIMEOUT_MS);
   bool ok = wait_done(sp, &w, deadline);
   if (!ok) {
     /* The exporter still holds &w: fail it now so it cannot call back into
@@ -196,7 +196,7 @@ static int close_loop(simple_proc *sp, uint64_t deadline_ns) {
 
 static int sp_shutdown(cotel_span_processor *self, uint64_t timeout_ms) {
   simple_proc *sp = (simple_proc *)self;
-  uint64_t deadline = cotel_monotonic_ns() + timeout_ms * 1000000ull;
+  uint64_t deadline = cotel__deadline_ns(cotel_monotonic_ns(), timeout_ms);
   pthread_mutex_lock(&sp->mu);
   if (sp->shut_down && !sp->loop) {
     pthread_mutex_unlock(&sp->mu);

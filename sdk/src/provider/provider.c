@@ -2,6 +2,7 @@
  * SDK "Tracer Provider"). */
 #include <string.h>
 
+#include "cotel/internal/time.h"
 #include "cotel/env.h"
 #include "util/mem.h"
 #include "provider/provider_internal.h"
@@ -146,14 +147,13 @@ int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out) {
 static int each_processor(struct cotel_provider *p, uint64_t timeout_ms,
                           bool shutdown) {
   uint64_t now = cotel_monotonic_ns();
-  uint64_t deadline = now + timeout_ms * 1000000u;
-  if (deadline < now) deadline = UINT64_MAX;
+  uint64_t deadline = cotel__deadline_ns(now, timeout_ms);
   int first = 0;
   for (size_t i = 0; i < p->n_procs; i++) {
     cotel_span_processor *sp = p->procs[i];
     now = cotel_monotonic_ns();
     uint64_t left = deadline > now ? deadline - now : 0;
-    uint64_t share_ms = left / (p->n_procs - i) / 1000000u;
+    uint64_t share_ms = left / (p->n_procs - i) / COTEL__NS_PER_MS;
     int rc = 0;
     if (shutdown && sp->shutdown)
       rc = sp->shutdown(sp, share_ms);

@@ -73,7 +73,6 @@ struct cotel_provider {
 /* Registry of live providers: ids are never reused, so a thread cache can
  * tell whether the provider it points to still exists. */
 void cotel__registry_add(struct cotel_provider *p);
-void cotel__registry_remove(struct cotel_provider *p);
 
 /* Record pool (pool.c). */
 int cotel__pool_init(struct cotel_provider *p, unsigned n_reserve);

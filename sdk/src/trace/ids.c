@@ -55,7 +55,3 @@ void __attribute__((noinline, cold)) cotel__rng_reseed(unsigned gen) {
   memcpy(rng.s, seed, sizeof seed);
   rng.gen = gen;
 }
-
-uint64_t cotel__rand64(void) {
-  return cotel__rand64_unchecked(cotel__rng_get());
-}

@@ -50,9 +50,6 @@ static inline cotel__rng_state *cotel__rng_get(void) {
   return &cotel__rng;
 }
 
-/* A random 64-bit value from the calling thread's generator. */
-uint64_t cotel__rand64(void);
-
 /* Random, never all-zero ids (W3C Trace Context §3.2.2.3 / §3.2.2.4). */
 static inline void cotel__new_trace_id(cotel_trace_id *out) {
   cotel__rng_state *g = cotel__rng_get();

@@ -87,13 +87,6 @@ static struct reg_node *registry_unlink_locked(struct cotel_provider *p) {
   return NULL;
 }
 
-void cotel__registry_remove(struct cotel_provider *p) {
-  pthread_mutex_lock(&reg_mu);
-  struct reg_node *n = registry_unlink_locked(p);
-  pthread_mutex_unlock(&reg_mu);
-  cotel__mem_free(p->al, n);
-}
-
 static void fold_counters(cotel__counters *dst, cotel__counters *src) {
   cotel__count_shared(&dst->started, atomic_load(&src->started));
   cotel__count_shared(&dst->ended, atomic_load(&src->ended));

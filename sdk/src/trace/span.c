@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cotel/internal/time.h"
 #include "trace/ids.h"
 #include "provider/provider_internal.h"
 #include "sampling/sampler_internal.h"
@@ -150,7 +151,7 @@ int cotel_span_get_context(cotel_span s, cotel_span_context *out) {
 static inline uint64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return cotel__ns_of_timespec(&ts);
 }
 
 /* cotel_span_context_is_valid for a non-NULL context, inline. */

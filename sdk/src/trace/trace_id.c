@@ -2,6 +2,7 @@
  * lowercase hex on output; we accept either case on input). */
 #include <string.h>
 
+#include "cotel/internal/hex.h"
 #include "cotel/trace.h"
 
 static bool all_zero(const uint8_t *b, size_t n) {
@@ -24,38 +25,20 @@ bool cotel_span_context_is_valid(const cotel_span_context *sc) {
          !cotel_span_id_is_zero(&sc->span_id);
 }
 
-static void to_hex(const uint8_t *b, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[b[i] >> 4];
-    out[2 * i + 1] = digits[b[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]) {
-  to_hex(id->bytes, 16, out);
+  *cotel__hex_encode(id->bytes, 16, out) = '\0';
 }
 
 void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]) {
-  to_hex(id->bytes, 8, out);
+  *cotel__hex_encode(id->bytes, 8, out) = '\0';
 }
 
-static int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+/* Either case is accepted here (ids typed by people, log lines); the
+ * propagators insist on lowercase where their specs do. */
 static int from_hex(const char *hex, size_t len, uint8_t *out, size_t n) {
   uint8_t tmp[16];
   if (!hex || len != 2 * n) return COTEL_EINVAL;
-  for (size_t i = 0; i < n; i++) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return COTEL_EINVAL;
-    tmp[i] = (uint8_t)(hi << 4 | lo);
-  }
+  if (!cotel__hex_decode(hex, n, tmp, cotel__hex_any)) return COTEL_EINVAL;
   memcpy(out, tmp, n);
   return 0;
 }

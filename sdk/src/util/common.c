@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cotel/internal/time.h"
 #include "cotel/common.h"
 #include "cotel/exporter.h"
 
@@ -46,13 +47,13 @@ const char *cotel_strerror(int rc) {
 uint64_t cotel_time_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return cotel__ns_of_timespec(&ts);
 }
 
 uint64_t cotel_monotonic_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return cotel__ns_of_timespec(&ts);
 }
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;

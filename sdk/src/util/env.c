@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cotel/env.h"
+#include "cotel/internal/pct.h"
 
 static bool is_space(char c) {
   return c == ' ' || c == '\t';
@@ -122,27 +123,11 @@ double cotel_env_double(const char *name, double def) {
   return def;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* Percent-decode [b, e) into out (NUL-terminated); false on a bad escape. */
 static bool pct_decode(const char *b, const char *e, char *out) {
-  while (b < e) {
-    if (*b == '%') {
-      int hi, lo;
-      if (e - b < 3 || (hi = hexval(b[1])) < 0 || (lo = hexval(b[2])) < 0)
-        return false;
-      *out++ = (char)(hi << 4 | lo);
-      b += 3;
-    } else {
-      *out++ = *b++;
-    }
-  }
-  *out = '\0';
+  size_t n;
+  if (!cotel__pct_decode(b, (size_t)(e - b), out, &n)) return false;
+  out[n] = '\0';
   return true;
 }
 
