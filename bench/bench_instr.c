@@ -41,7 +41,10 @@ int main(int argc, char **argv) {
   e->name = "discard";
   e->export_spans = discard;
   e->destroy = discard_destroy;
-  cotel_batch_options bo = {65536, 512, 5000, 30000};
+  cotel_batch_options bo = {.max_queue_size = 65536,
+                            .max_export_batch_size = 512,
+                            .schedule_delay_ms = 5000,
+                            .export_timeout_ms = 30000};
   cotel_span_processor *bp;
   if (cotel_batch_processor_new(e, &bo, &bp) != 0) return 1;
   cfg.processors = &bp;

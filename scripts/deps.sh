@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages cotel needs, when missing.
-# Usage: scripts/deps.sh [build|fuzz|bench|interop]...   (default: build)
+# Usage: scripts/deps.sh [build|fuzz|bench|interop|abi|package|docs]...
+# (default: build)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -eu
 
@@ -10,6 +11,9 @@ libhttp-parser-dev python3"
 fuzz="clang libclang-rt-14-dev"
 bench="clang wrk"
 interop="curl"
+abi="abigail-tools"
+package="dpkg-dev file"
+docs="doxygen graphviz"
 
 want=""
 [ $# -eq 0 ] && set -- build
@@ -19,6 +23,9 @@ for g in "$@"; do
     fuzz) want="$want $build $fuzz" ;;
     bench) want="$want $build $bench" ;;
     interop) want="$want $build $interop" ;;
+    abi) want="$want $build $abi" ;;
+    package) want="$want $build $package" ;;
+    docs) want="$want $docs" ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
   esac
 done

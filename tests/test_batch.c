@@ -190,7 +190,10 @@ static void fx_destroy(fixture *f) {
 
 static cotel_batch_options opts(uint32_t queue, uint32_t batch,
                                 uint32_t delay_ms, uint32_t timeout_ms) {
-  cotel_batch_options o = {queue, batch, delay_ms, timeout_ms};
+  cotel_batch_options o = {.max_queue_size = queue,
+                           .max_export_batch_size = batch,
+                           .schedule_delay_ms = delay_ms,
+                           .export_timeout_ms = timeout_ms};
   return o;
 }
 

@@ -65,7 +65,10 @@ static void run_stress(uint32_t queue, uint32_t batch, bool with_flusher,
                        cotel_stats *st, uint64_t *sunk) {
   run r;
   cotel_provider_config cfg;
-  cotel_batch_options o = {queue, batch, 5, 30000};
+  cotel_batch_options o = {.max_queue_size = queue,
+                           .max_export_batch_size = batch,
+                           .schedule_delay_ms = 5,
+                           .export_timeout_ms = 30000};
   pthread_t th[THREADS], fl;
   memset(&r, 0, sizeof r);
   r.s = calloc(1, sizeof *r.s);

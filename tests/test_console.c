@@ -27,7 +27,10 @@ typedef struct fx {
 static void fx_init(fx *x) {
   cotel_exporter *exp;
   cotel_provider_config cfg;
-  cotel_batch_options o = {256, 256, 600000, 30000};
+  cotel_batch_options o = {.max_queue_size = 256,
+                           .max_export_batch_size = 256,
+                           .schedule_delay_ms = 600000,
+                           .export_timeout_ms = 30000};
   memset(x, 0, sizeof *x);
   x->f = open_memstream(&x->buf, &x->len);
   assert_non_null(x->f);

@@ -84,7 +84,10 @@ typedef struct world {
 
 static void world_init(world *w) {
   cotel_provider_config cfg;
-  cotel_batch_options o = {256, 256, 600000, 30000};
+  cotel_batch_options o = {.max_queue_size = 256,
+                           .max_export_batch_size = 256,
+                           .schedule_delay_ms = 600000,
+                           .export_timeout_ms = 30000};
   memset(w, 0, sizeof *w);
   w->r = calloc(1, sizeof *w->r);
   assert_non_null(w->r);

@@ -139,6 +139,7 @@ static void test_sampler_parentbased_uses_each_delegate(void **state) {
   (void)state;
   cotel_sampler *root, *pb;
   cotel_parentbased_options o;
+  cotel_parentbased_options_init(&o);
   cotel_sampler_always_on(&root);
   /* Every delegate inverted relative to the defaults. */
   cotel_sampler_always_off(&o.remote_parent_sampled);

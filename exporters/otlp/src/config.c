@@ -9,11 +9,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cotel/internal/abi.h"
 #include "cotel/env.h"
 #include "cotel/otlp.h"
+#include "exporter_internal.h"
 
-void cotel_otlp_options_default(cotel_otlp_options *o) {
+static void set_defaults(cotel_otlp_options *o) {
   memset(o, 0, sizeof *o);
+  o->struct_size = (uint32_t)sizeof *o;
   o->endpoint = "http://localhost:4318";
   o->protocol = COTEL_OTLP_HTTP_PROTOBUF;
   o->compression = COTEL_OTLP_COMPRESSION_NONE;
@@ -93,10 +96,10 @@ static void env_insecure(cotel_otlp_options *o) {
   o->insecure = b;
 }
 
-void cotel_otlp_options_from_env(cotel_otlp_options *o) {
+static void from_env(cotel_otlp_options *o) {
   char name[96];
   const char *v;
-  cotel_otlp_options_default(o);
+  set_defaults(o);
   if ((v = cotel_env_str("OTEL_EXPORTER_OTLP_ENDPOINT"))) o->endpoint = v;
   o->traces_endpoint = cotel_env_str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
   env_protocol(o);
@@ -107,4 +110,27 @@ void cotel_otlp_options_from_env(cotel_otlp_options *o) {
   o->client_certificate = env_pick("CLIENT_CERTIFICATE", name);
   o->client_key = env_pick("CLIENT_KEY", name);
   env_insecure(o);
+}
+
+/* The first ABI's cotel_otlp_options (docs/abi.md). */
+#define OPTIONS_V0 COTEL__SIZE_UPTO(cotel_otlp_options, retry_max_attempts)
+
+void cotel_otlp_options_default_sized(cotel_otlp_options *o, size_t size) {
+  if (!o || size < OPTIONS_V0) return;
+  cotel_otlp_options full;
+  set_defaults(&full);
+  cotel__abi_out(o, size, &full, sizeof full);
+}
+
+void cotel_otlp_options_from_env_sized(cotel_otlp_options *o, size_t size) {
+  if (!o || size < OPTIONS_V0) return;
+  cotel_otlp_options full;
+  from_env(&full);
+  cotel__abi_out(o, size, &full, sizeof full);
+}
+
+int cotel__otlp_options_in(const cotel_otlp_options *o,
+                           cotel_otlp_options *full) {
+  set_defaults(full);
+  return cotel__abi_in(full, sizeof *full, o, OPTIONS_V0) ? 0 : COTEL_EINVAL;
 }

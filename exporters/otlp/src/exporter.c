@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cotel/internal/abi.h"
 #include "cotel/internal/time.h"
 #include "cotel/otlp.h"
 #include "exporter_internal.h"
@@ -229,8 +230,10 @@ int cotel_otlp_exporter_new(const cotel_otlp_options *o, cotel_exporter **out) {
   *out = NULL;
   if (!o) {
     cotel_otlp_options_from_env(&env);
-    o = &env;
+  } else if ((rc = cotel__otlp_options_in(o, &env)) != 0) {
+    return rc; /* members the caller's header lacks keep their defaults */
   }
+  o = &env;
   pthread_once(&curl_once, curl_init_once);
   e = calloc(1, sizeof *e);
   if (!e) return COTEL_ENOMEM;
@@ -256,9 +259,22 @@ int cotel_otlp_exporter_new_from_env(cotel_exporter **out) {
   return cotel_otlp_exporter_new(NULL, out);
 }
 
-int cotel_otlp_exporter_stats(cotel_exporter *exp, cotel_otlp_stats *out) {
+static void collect(cotel__otlp_exporter *e, cotel_otlp_stats *out);
+
+int cotel_otlp_exporter_stats_sized(cotel_exporter *exp, cotel_otlp_stats *out,
+                                    size_t size) {
   cotel__otlp_exporter *e = (cotel__otlp_exporter *)exp;
   if (!exp || !out || exp->name != exporter_name) return COTEL_EINVAL;
+  if (size < COTEL__SIZE_UPTO(cotel_otlp_stats, bytes_sent))
+    return COTEL_EINVAL;
+  cotel_otlp_stats full;
+  memset(&full, 0, sizeof full);
+  collect(e, &full);
+  memcpy(out, &full, size < sizeof full ? size : sizeof full);
+  return 0;
+}
+
+static void collect(cotel__otlp_exporter *e, cotel_otlp_stats *out) {
   out->spans_exported = GET(e, spans_exported);
   out->spans_failed = GET(e, spans_failed);
   out->spans_rejected = GET(e, spans_rejected);
@@ -268,7 +284,6 @@ int cotel_otlp_exporter_stats(cotel_exporter *exp, cotel_otlp_stats *out) {
   out->retries = GET(e, retries);
   out->splits = GET(e, splits);
   out->bytes_sent = GET(e, bytes_sent);
-  return 0;
 }
 
 const char *cotel_otlp_exporter_url(cotel_exporter *exp) {

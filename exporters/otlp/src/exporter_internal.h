@@ -34,6 +34,10 @@ typedef struct cotel__otlp_cfg {
 /* Validate and copy options. 0, COTEL_EINVAL (unsupported URL scheme, bad
  * header) or COTEL_ENOMEM; on error nothing is left allocated. */
 int cotel__otlp_cfg_build(const cotel_otlp_options *o, cotel__otlp_cfg *c);
+/* Copy the caller's options over the defaults (config.c; docs/abi.md). 0 or
+ * COTEL_EINVAL for a bad stamp. */
+int cotel__otlp_options_in(const cotel_otlp_options *o,
+                           cotel_otlp_options *full);
 void cotel__otlp_cfg_free(cotel__otlp_cfg *c);
 
 /* ---- exporter state (loop thread only, but the counters) --------------- */

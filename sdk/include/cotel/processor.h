@@ -38,6 +38,9 @@ COTEL_API int cotel_simple_processor_new(cotel_exporter *exp,
 
 /* Batch processor options (OTel spec defaults; OTEL_BSP_* variables). */
 typedef struct cotel_batch_options {
+  /* sizeof this struct in the caller's build, stamped by its _init (0 is
+   * read as the first ABI's layout). See docs/abi.md. */
+  uint32_t struct_size;
   uint32_t max_queue_size;        /* OTEL_BSP_MAX_QUEUE_SIZE, 2048 */
   uint32_t max_export_batch_size; /* OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 512 */
   uint32_t schedule_delay_ms;     /* OTEL_BSP_SCHEDULE_DELAY, 5000 */
@@ -46,7 +49,12 @@ typedef struct cotel_batch_options {
 
 /* Defaults, overridden by valid OTEL_BSP_* values (invalid ones: a warning
  * and the default). */
-COTEL_API void cotel_batch_options_from_env(cotel_batch_options *o);
+COTEL_API void cotel_batch_options_from_env_sized(cotel_batch_options *o,
+                                                  size_t size);
+/* cotel_batch_options_from_env_sized with this build's sizeof. */
+static inline void cotel_batch_options_from_env(cotel_batch_options *o) {
+  cotel_batch_options_from_env_sized(o, sizeof *o);
+}
 
 /* Batch processor: a libuv loop thread that exports when the queue reaches
  * max_export_batch_size or every schedule_delay_ms. Takes ownership of

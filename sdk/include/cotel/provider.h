@@ -27,6 +27,9 @@ typedef struct cotel_span_limits {
 COTEL_API void cotel_span_limits_from_env(cotel_span_limits *l);
 
 typedef struct cotel_provider_config {
+  /* sizeof this struct in the caller's build, stamped by its _init (0 is
+   * read as the first ABI's layout). See docs/abi.md. */
+  uint32_t struct_size;
   /* OTEL_SDK_DISABLED=true: every span is non-recording, nothing exported. */
   bool disabled;
   const cotel_allocator *allocator; /* NULL: libc; copied */
@@ -65,7 +68,12 @@ typedef struct cotel_provider_config {
  * (OTEL_SDK_DISABLED, span limits): no exporter, no default pipeline. Most
  * programs want cotel_provider_config_init (cotel/setup.h), which also
  * builds the exporters OTEL_TRACES_EXPORTER names. Thread-safe. */
-COTEL_API void cotel_provider_config_defaults(cotel_provider_config *cfg);
+COTEL_API void cotel_provider_config_defaults_sized(cotel_provider_config *cfg,
+                                                    size_t size);
+/* cotel_provider_config_defaults_sized with this build's sizeof. */
+static inline void cotel_provider_config_defaults(cotel_provider_config *cfg) {
+  cotel_provider_config_defaults_sized(cfg, sizeof *cfg);
+}
 
 /* Create a provider. cfg NULL means cotel_provider_config_defaults (no
  * exporter). On error the config's owned objects are destroyed. */

@@ -100,8 +100,13 @@ typedef struct cotel_span {
 
 #define COTEL_SPAN_NONE ((cotel_span){0, 0})
 
-/* Options for cotel_span_start. Zero-initialise; every field is optional. */
+/* Options for cotel_span_start. Start from cotel_span_options_init (or
+ * zero-initialise: an unstamped struct is read with the first ABI's
+ * members); every field is optional. */
 typedef struct cotel_span_options {
+  /* sizeof this struct in the caller's build, stamped by its _init (0 is
+   * read as the first ABI's layout). See docs/abi.md. */
+  uint32_t struct_size;
   /* Parent context; NULL means the current context (cotel_context_current).
    * Its span (local or remote) becomes the parent. */
   cotel_context *parent;
@@ -113,6 +118,12 @@ typedef struct cotel_span_options {
   const cotel_link *links;
   size_t n_links;
 } cotel_span_options;
+
+/* Zero *o and stamp it. */
+static inline void cotel_span_options_init(cotel_span_options *o) {
+  memset(o, 0, sizeof *o);
+  o->struct_size = (uint32_t)sizeof *o;
+}
 
 /* Start a span. `*out` is always written: a recording span, a non-recording
  * span (sampled out: costs no allocation but still carries a span context
@@ -172,12 +183,21 @@ COTEL_API void cotel_span_end(cotel_span span, uint64_t end_ns);
 
 /* Instrumentation scope options for cotel_provider_get_tracer. */
 typedef struct cotel_tracer_options {
+  /* sizeof this struct in the caller's build, stamped by its _init (0 is
+   * read as the first ABI's layout). See docs/abi.md. */
+  uint32_t struct_size;
   const char *name; /* required */
   const char *version;
   const char *schema_url;
   const cotel_attr *attrs;
   size_t n_attrs;
 } cotel_tracer_options;
+
+/* Zero *o and stamp it. */
+static inline void cotel_tracer_options_init(cotel_tracer_options *o) {
+  memset(o, 0, sizeof *o);
+  o->struct_size = (uint32_t)sizeof *o;
+}
 
 /* Get (or create) the tracer for a scope. The same scope returns the same
  * tracer. The provider owns tracers. Thread-safe. */
@@ -202,8 +222,15 @@ typedef struct cotel_stats {
   uint64_t export_retries;      /* retried requests (network exporters) */
 } cotel_stats;
 
-/* Read the provider's counters (processors and exporters included). */
-COTEL_API int cotel_provider_stats(cotel_provider *p, cotel_stats *out);
+/* Read the provider's counters (processors and exporters included) into
+ * *out, of `size` bytes (the caller's sizeof; members are only appended, so
+ * an older caller gets the ones it knows). 0 or COTEL_EINVAL. Thread-safe. */
+COTEL_API int cotel_provider_stats_sized(cotel_provider *p, cotel_stats *out,
+                                         size_t size);
+/* cotel_provider_stats_sized with this build's sizeof. */
+static inline int cotel_provider_stats(cotel_provider *p, cotel_stats *out) {
+  return cotel_provider_stats_sized(p, out, sizeof *out);
+}
 
 #ifdef __cplusplus
 }

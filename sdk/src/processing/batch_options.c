@@ -1,5 +1,8 @@
 /* Batch processor options from OTEL_BSP_* (OTel spec "Environment Variable
  * Specification", Batch Span Processor). */
+#include <string.h>
+
+#include "cotel/internal/abi.h"
 #include "cotel/common.h"
 #include "cotel/env.h"
 #include "cotel/processor.h"
@@ -18,8 +21,18 @@ static uint32_t positive(const char *name, uint32_t v, uint32_t def) {
   return def;
 }
 
-void cotel_batch_options_from_env(cotel_batch_options *o) {
-  if (!o) return;
+static void from_env(cotel_batch_options *o);
+
+void cotel_batch_options_from_env_sized(cotel_batch_options *o, size_t size) {
+  if (!o || size < COTEL__SIZE_UPTO(cotel_batch_options, export_timeout_ms))
+    return;
+  cotel_batch_options full;
+  memset(&full, 0, sizeof full);
+  from_env(&full);
+  cotel__abi_out(o, size, &full, sizeof full);
+}
+
+static void from_env(cotel_batch_options *o) {
   o->max_queue_size =
       positive("OTEL_BSP_MAX_QUEUE_SIZE",
                cotel_env_u32("OTEL_BSP_MAX_QUEUE_SIZE", DEF_QUEUE), DEF_QUEUE);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cotel/internal/time.h"
+#include "cotel/internal/abi.h"
 #include "processing/batch_internal.h"
 #include "cotel/common.h"
 
@@ -195,10 +196,13 @@ int cotel_batch_processor_new(cotel_exporter *exp, const cotel_batch_options *o,
   int rc = COTEL_EINVAL;
   if (out) *out = NULL;
   if (!out || !exp || !exp->export_spans) goto fail;
-  if (o)
-    opt = *o;
-  else
-    cotel_batch_options_from_env(&opt);
+  /* Members the caller's header did not have come from the environment
+   * (docs/abi.md). */
+  cotel_batch_options_from_env(&opt);
+  if (o &&
+      !cotel__abi_in(&opt, sizeof opt, o,
+                     COTEL__SIZE_UPTO(cotel_batch_options, export_timeout_ms)))
+    goto fail;
   if (opt.max_queue_size == 0 || opt.max_export_batch_size == 0 ||
       opt.schedule_delay_ms == 0)
     goto fail;

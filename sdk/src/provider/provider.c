@@ -4,6 +4,7 @@
 
 #include "cotel/internal/time.h"
 #include "cotel/env.h"
+#include "cotel/internal/abi.h"
 #include "util/mem.h"
 #include "provider/provider_internal.h"
 #include "sampling/sampler_internal.h"
@@ -13,11 +14,17 @@
 
 static _Atomic(cotel_provider *) global_provider;
 
-void cotel_provider_config_defaults(cotel_provider_config *cfg) {
-  if (!cfg) return;
-  memset(cfg, 0, sizeof *cfg);
-  cfg->disabled = cotel_env_bool("OTEL_SDK_DISABLED", false);
-  cotel_span_limits_from_env(&cfg->limits);
+/* The first ABI's cotel_provider_config (docs/abi.md). */
+#define CONFIG_V0 COTEL__SIZE_UPTO(cotel_provider_config, default_pipeline)
+
+void cotel_provider_config_defaults_sized(cotel_provider_config *cfg,
+                                          size_t size) {
+  if (!cfg || size < CONFIG_V0) return;
+  cotel_provider_config full;
+  memset(&full, 0, sizeof full);
+  full.disabled = cotel_env_bool("OTEL_SDK_DISABLED", false);
+  cotel_span_limits_from_env(&full.limits);
+  cotel__abi_out(cfg, size, &full, sizeof full);
 }
 
 static void destroy_owned(const cotel_provider_config *cfg) {
@@ -86,11 +93,18 @@ static int take_processors(struct cotel_provider *p,
 }
 
 int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out) {
-  cotel_provider_config defcfg;
+  cotel_provider_config in;
   if (!cfg) {
-    cotel_provider_config_defaults(&defcfg);
-    cfg = &defcfg;
+    cotel_provider_config_defaults(&in);
+  } else {
+    /* Members the caller's header did not have keep their defaults. */
+    memset(&in, 0, sizeof in);
+    if (!cotel__abi_in(&in, sizeof in, cfg, CONFIG_V0)) {
+      if (out) *out = NULL;
+      return COTEL_EINVAL;
+    }
   }
+  cfg = &in;
   if (!out || (cfg->n_processors && !cfg->processors)) {
     if (out) *out = NULL;
     destroy_owned(cfg);
@@ -197,9 +211,22 @@ const cotel_resource *cotel_provider_resource(cotel_provider *p) {
   return p ? &p->resource : NULL;
 }
 
-int cotel_provider_stats(cotel_provider *p, cotel_stats *out) {
-  if (!p || !out) return COTEL_EINVAL;
-  memset(out, 0, sizeof *out);
+/* The first ABI's cotel_stats (docs/abi.md). */
+#define STATS_V0 COTEL__SIZE_UPTO(cotel_stats, export_retries)
+
+static void collect_stats(cotel_provider *p, cotel_stats *out);
+
+int cotel_provider_stats_sized(cotel_provider *p, cotel_stats *out,
+                               size_t size) {
+  if (!p || !out || size < STATS_V0) return COTEL_EINVAL;
+  cotel_stats full;
+  memset(&full, 0, sizeof full);
+  collect_stats(p, &full);
+  memcpy(out, &full, size < sizeof full ? size : sizeof full);
+  return 0;
+}
+
+static void collect_stats(cotel_provider *p, cotel_stats *out) {
   cotel__pool_stats(p, out);
   out->spans_dropped += atomic_load(&p->spans_dropped);
   out->attrs_dropped += atomic_load(&p->attrs_dropped);
@@ -207,5 +234,4 @@ int cotel_provider_stats(cotel_provider *p, cotel_stats *out) {
   out->links_dropped += atomic_load(&p->links_dropped);
   for (size_t i = 0; i < p->n_procs; i++)
     if (p->procs[i]->stats) p->procs[i]->stats(p->procs[i], out);
-  return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cotel/internal/abi.h"
 #include "cotel/sampler.h"
 #include "sampling/sampler_internal.h"
 
@@ -66,7 +67,17 @@ int cotel_sampler_parentbased(cotel_sampler *root,
                               const cotel_parentbased_options *o,
                               cotel_sampler **out) {
   cotel_sampler *given[N_DELEGATES] = {0};
+  cotel_parentbased_options in;
+  cotel_parentbased_options_init(&in);
+  if (o && !cotel__abi_in(&in, sizeof in, o,
+                          COTEL__SIZE_UPTO(cotel_parentbased_options,
+                                           local_parent_not_sampled))) {
+    if (out) *out = NULL;
+    cotel_sampler_destroy(root);
+    return COTEL_EINVAL;
+  }
   if (o) {
+    o = &in;
     given[REMOTE_SAMPLED] = o->remote_parent_sampled;
     given[REMOTE_NOT] = o->remote_parent_not_sampled;
     given[LOCAL_SAMPLED] = o->local_parent_sampled;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cotel/internal/abi.h"
 #include "cotel/internal/time.h"
 #include "trace/ids.h"
 #include "provider/provider_internal.h"
@@ -216,6 +217,13 @@ int cotel_span_start(cotel_tracer *t, const char *name,
   *out = COTEL_SPAN_NONE;
   if (__builtin_expect(!t || !name, 0)) return COTEL_EINVAL;
   if (!opts) opts = &no_opts;
+  /* Every member read below is in the first ABI's layout, so an unstamped
+   * (0) or any larger stamp reads directly (docs/abi.md). */
+  if (__builtin_expect(opts->struct_size != 0 &&
+                           opts->struct_size <
+                               COTEL__SIZE_UPTO(cotel_span_options, n_links),
+                       0))
+    return COTEL_EINVAL;
   struct cotel_provider *p = t->p;
   cotel_context *parent =
       opts->parent ? opts->parent : cotel__context_current_inline();

@@ -3,6 +3,7 @@
  * shares one cotel_scope pointer (exporters group by it). */
 #include <string.h>
 
+#include "cotel/internal/abi.h"
 #include "util/mem.h"
 #include "provider/provider_internal.h"
 
@@ -53,7 +54,14 @@ int cotel_provider_get_tracer(cotel_provider *p, const cotel_tracer_options *o,
                               cotel_tracer **out) {
   if (!out) return COTEL_EINVAL;
   *out = NULL;
-  if (!p || !o || !o->name) return COTEL_EINVAL;
+  if (!p || !o) return COTEL_EINVAL;
+  cotel_tracer_options in;
+  cotel_tracer_options_init(&in);
+  if (!cotel__abi_in(&in, sizeof in, o,
+                     COTEL__SIZE_UPTO(cotel_tracer_options, n_attrs)))
+    return COTEL_EINVAL;
+  o = &in;
+  if (!o->name) return COTEL_EINVAL;
   int rc = 0;
   pthread_mutex_lock(&p->tracer_mu);
   cotel_tracer *t;

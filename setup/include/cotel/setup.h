@@ -28,7 +28,12 @@ COTEL_API int cotel_exporter_register(const char *name,
 /* Fill *cfg as cotel_provider_config_defaults does, then set
  * cfg->default_pipeline to cotel_pipeline_from_env. Code may override any
  * field before cotel_provider_new. Thread-safe. */
-COTEL_API void cotel_provider_config_init(cotel_provider_config *cfg);
+COTEL_API void cotel_provider_config_init_sized(cotel_provider_config *cfg,
+                                                size_t size);
+/* cotel_provider_config_init_sized with this build's sizeof. */
+static inline void cotel_provider_config_init(cotel_provider_config *cfg) {
+  cotel_provider_config_init_sized(cfg, sizeof *cfg);
+}
 
 /* The pipeline OTEL_TRACES_EXPORTER names: a comma-separated list of
  * registered exporter names ("console", "otlp", "none"), each behind its own

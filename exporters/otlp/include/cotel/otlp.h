@@ -42,6 +42,9 @@ typedef struct cotel_otlp_header {
  * cotel_otlp_exporter_new returns (it copies them). Strings that
  * cotel_otlp_options_from_env fills point into the environment. */
 typedef struct cotel_otlp_options {
+  /* sizeof this struct in the caller's build, stamped by its _init (0 is
+   * read as the first ABI's layout). See docs/abi.md. */
+  uint32_t struct_size;
   /* Base URL; "/v1/traces" is appended (a trailing '/' is not doubled).
    * OTEL_EXPORTER_OTLP_ENDPOINT; default "http://localhost:4318". */
   const char *endpoint;
@@ -95,10 +98,20 @@ typedef struct cotel_otlp_options {
  * variable (the TRACES_ one wins over the general one). Invalid values: a
  * logged warning and the default. Allocates nothing. Thread-safe as long as
  * nobody changes the environment meanwhile. */
-COTEL_API void cotel_otlp_options_from_env(cotel_otlp_options *o);
+COTEL_API void cotel_otlp_options_from_env_sized(cotel_otlp_options *o,
+                                                 size_t size);
+/* cotel_otlp_options_from_env_sized with this build's sizeof. */
+static inline void cotel_otlp_options_from_env(cotel_otlp_options *o) {
+  cotel_otlp_options_from_env_sized(o, sizeof *o);
+}
 
-/* Fill *o with the defaults only (no environment). */
-COTEL_API void cotel_otlp_options_default(cotel_otlp_options *o);
+/* Fill *o (size bytes) with the defaults only (no environment). */
+COTEL_API void cotel_otlp_options_default_sized(cotel_otlp_options *o,
+                                                size_t size);
+/* cotel_otlp_options_default_sized with this build's sizeof. */
+static inline void cotel_otlp_options_default(cotel_otlp_options *o) {
+  cotel_otlp_options_default_sized(o, sizeof *o);
+}
 
 /* Create an OTLP/HTTP exporter. `o` NULL means cotel_otlp_options_from_env.
  * The exporter needs the loop given to start() (NULL: it runs a private loop
@@ -124,10 +137,17 @@ typedef struct cotel_otlp_stats {
   uint64_t bytes_sent;        /* request bodies, after compression */
 } cotel_otlp_stats;
 
-/* Read the counters of an exporter made by cotel_otlp_exporter_new
- * (COTEL_EINVAL for another exporter). Thread-safe. */
-COTEL_API int cotel_otlp_exporter_stats(cotel_exporter *exp,
-                                        cotel_otlp_stats *out);
+/* Read the counters of an exporter made by cotel_otlp_exporter_new into
+ * *out, of `size` bytes (the caller's sizeof). COTEL_EINVAL for another
+ * exporter. Thread-safe. */
+COTEL_API int cotel_otlp_exporter_stats_sized(cotel_exporter *exp,
+                                              cotel_otlp_stats *out,
+                                              size_t size);
+/* cotel_otlp_exporter_stats_sized with this build's sizeof. */
+static inline int cotel_otlp_exporter_stats(cotel_exporter *exp,
+                                            cotel_otlp_stats *out) {
+  return cotel_otlp_exporter_stats_sized(exp, out, sizeof *out);
+}
 
 /* The URL requests go to (for diagnostics; owned by the exporter). */
 COTEL_API const char *cotel_otlp_exporter_url(cotel_exporter *exp);
