@@ -7,7 +7,8 @@ WERROR ?= OFF
 CMAKE_FLAGS ?=
 override CMAKE_FLAGS += -DCOTEL_WERROR=$(WERROR)
 
-.PHONY: all build demo test sanitize asan tsan fuzz bench interop format format-check clean deps
+.PHONY: all build demo test sanitize asan tsan fuzz bench interop format format-check clean deps \
+  package consumers abi-check layers docs
 
 all: build
 
@@ -51,6 +52,26 @@ fuzz:
 	@cmake --build build-fuzz -j $(JOBS)
 	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
+# Debian packages (libcotel0, libcotel-dev) in build-pkg/ with CPack.
+package:
+	@sh scripts/package.sh
+
+# Out-of-tree consumers: cmake --install + pkg-config + find_package,
+# add_subdirectory, FetchContent, and the .deb packages.
+consumers: build
+	@sh scripts/consumer-test.sh install
+	@sh scripts/consumer-test.sh subdir
+	@sh scripts/consumer-test.sh fetch
+	@sh scripts/consumer-test.sh deb
+
+# The ABI against abi/libcotel.abi (docs/abi.md).
+abi-check:
+	@sh scripts/abi-check.sh
+
+# Include lines never cross a layer upward (docs/architecture.md).
+layers:
+	@python3 scripts/check-layers.py
+
 bench: build
 	@sh scripts/deps.sh bench
 	@sh scripts/bench.sh $(BUILD)
@@ -67,4 +88,4 @@ format-check:
 	@find $(FORMAT_DIRS) -name '*.[ch]' | xargs clang-format --dry-run -Werror
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-abi build-pkg build-docs

@@ -32,9 +32,14 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/cotelConfig.cmake
 
 # pkg-config: -lcotel for the shared library; the static link needs the
 # Requires.private and Libs.private too (pkg-config --static).
-set(COTEL_PC_LIBDIR "${CMAKE_INSTALL_FULL_LIBDIR}")
-set(COTEL_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
+# cotel.pc lives in <libdir>/pkgconfig: the prefix is that many levels up.
+file(RELATIVE_PATH COTEL_PC_UP "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig"
+     "/prefix")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/cotel.pc.in
                ${CMAKE_CURRENT_BINARY_DIR}/cotel.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/cotel.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
+
+if(COTEL_TOP_LEVEL)
+  include(${CMAKE_CURRENT_LIST_DIR}/CotelPackage.cmake)
+endif()
