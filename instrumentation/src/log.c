@@ -1,6 +1,5 @@
 /* Log correlation (cotel/log.h): the current span context as hex strings,
  * and the two line formats C services log in. */
-#include <stdio.h>
 #include <string.h>
 
 #include "cotel/log.h"
@@ -57,8 +56,30 @@ static bool sd_id_ok(const char *s) {
   return true;
 }
 
-static const char *put(char *buf, size_t cap, int n) {
-  if (n < 0 || (size_t)n >= cap) buf[0] = '\0';
+/* Appends without snprintf: a log call site runs on every line, and the
+ * layout is fixed. */
+typedef struct out {
+  char *p;
+  size_t left; /* bytes left, the NUL included */
+  bool ok;
+} out;
+
+static void add(out *o, const char *s, size_t n) {
+  if (!o->ok || n >= o->left) {
+    o->ok = false;
+    return;
+  }
+  memcpy(o->p, s, n);
+  o->p += n;
+  o->left -= n;
+}
+#define ADD_LIT(o, lit) add((o), (lit), sizeof(lit) - 1)
+
+static const char *finish(out *o, char *buf) {
+  if (o->ok)
+    *o->p = '\0';
+  else
+    buf[0] = '\0';
   return buf;
 }
 
@@ -67,10 +88,17 @@ const char *cotel_log_sd_id(const cotel_log_ids *ids, const char *sd_id,
   if (!buf || cap == 0) return buf;
   buf[0] = '\0';
   if (!ids || !sd_id || !sd_id_ok(sd_id) || !ids_ok(ids)) return buf;
-  return put(buf, cap,
-             snprintf(buf, cap,
-                      "[%s trace_id=\"%s\" span_id=\"%s\" trace_flags=\"%s\"]",
-                      sd_id, ids->trace_id, ids->span_id, ids->trace_flags));
+  out o = {buf, cap, true};
+  ADD_LIT(&o, "[");
+  add(&o, sd_id, strlen(sd_id));
+  ADD_LIT(&o, " trace_id=\"");
+  add(&o, ids->trace_id, 32);
+  ADD_LIT(&o, "\" span_id=\"");
+  add(&o, ids->span_id, 16);
+  ADD_LIT(&o, "\" trace_flags=\"");
+  add(&o, ids->trace_flags, 2);
+  ADD_LIT(&o, "\"]");
+  return finish(&o, buf);
 }
 
 const char *cotel_log_sd(const cotel_log_ids *ids, char *buf, size_t cap) {
@@ -81,9 +109,13 @@ const char *cotel_log_json(const cotel_log_ids *ids, char *buf, size_t cap) {
   if (!buf || cap == 0) return buf;
   buf[0] = '\0';
   if (!ids || !ids_ok(ids)) return buf;
-  return put(
-      buf, cap,
-      snprintf(buf, cap,
-               "\"trace_id\":\"%s\",\"span_id\":\"%s\",\"trace_flags\":\"%s\"",
-               ids->trace_id, ids->span_id, ids->trace_flags));
+  out o = {buf, cap, true};
+  ADD_LIT(&o, "\"trace_id\":\"");
+  add(&o, ids->trace_id, 32);
+  ADD_LIT(&o, "\",\"span_id\":\"");
+  add(&o, ids->span_id, 16);
+  ADD_LIT(&o, "\",\"trace_flags\":\"");
+  add(&o, ids->trace_flags, 2);
+  ADD_LIT(&o, "\"");
+  return finish(&o, buf);
 }
