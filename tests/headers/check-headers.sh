@@ -15,7 +15,8 @@ for d in "$@"; do
   for h in "$d"/cotel/*.h; do
     [ -e "$h" ] || continue
     name=cotel/$(basename "$h")
-    printf '#include "%s"\n' "$name" >"$tmp/t.c"
+    # (a typedef: a header of macros alone would leave the unit empty)
+    printf '#include "%s"\ntypedef int cotel_header_check_;\n' "$name" >"$tmp/t.c"
     cp "$tmp/t.c" "$tmp/t.cc"
     # shellcheck disable=SC2086
     if ! "$cc" -std=c11 -pedantic -Wall -Wextra -Werror $flags \

@@ -5,6 +5,7 @@
 #include "cotel/internal/time.h"
 #include "cotel/env.h"
 #include "cotel/internal/abi.h"
+#include "cotel/internal/resource_detect.h"
 #include "util/mem.h"
 #include "provider/provider_internal.h"
 #include "sampling/sampler_internal.h"
@@ -24,6 +25,8 @@ void cotel_provider_config_defaults_sized(cotel_provider_config *cfg,
   memset(&full, 0, sizeof full);
   full.disabled = cotel_env_bool("OTEL_SDK_DISABLED", false);
   cotel_span_limits_from_env(&full.limits);
+  full.resource_detectors = cotel__resource_detectors_parse(
+      cotel_env_str("COTEL_RESOURCE_DETECTORS"));
   cotel__abi_out(cfg, size, &full, sizeof full);
 }
 
