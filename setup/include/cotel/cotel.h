@@ -18,5 +18,6 @@
 #include "cotel/console.h"
 #include "cotel/memory.h"
 #include "cotel/otlp.h"
+#include "cotel/otlp_file.h"
 #include "cotel/setup.h"
 #endif
