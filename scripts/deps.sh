@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages cotel needs, when missing.
-# Usage: scripts/deps.sh [build|fuzz|bench|interop]...   (default: build)
+# Usage: scripts/deps.sh [build|fuzz|bench|interop|viewer]...   (default: build)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -eu
 
@@ -9,7 +9,9 @@ libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libpcl1-dev \
 libhttp-parser-dev libjansson-dev python3"
 fuzz="clang libclang-rt-14-dev"
 bench="clang wrk"
-interop="curl"
+interop="curl chromium"
+# The cotel-trace page's browser test (make test skips it without chromium).
+viewer="chromium"
 
 want=""
 [ $# -eq 0 ] && set -- build
@@ -19,6 +21,7 @@ for g in "$@"; do
     fuzz) want="$want $build $fuzz" ;;
     bench) want="$want $build $bench" ;;
     interop) want="$want $build $interop" ;;
+    viewer) want="$want $viewer" ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
   esac
 done
