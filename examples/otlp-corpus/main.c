@@ -156,7 +156,10 @@ int main(int argc, char **argv) {
   fprintf(stderr,
           "corpus: %zu spans recorded; otlp %s%s to %s: %llu exported, "
           "%llu failed, %llu requests\n",
-          n, protocol == COTEL_OTLP_HTTP_JSON ? "json" : "protobuf",
+          n,
+          file_path                          ? "file"
+          : protocol == COTEL_OTLP_HTTP_JSON ? "json"
+                                             : "protobuf",
           gzip ? "+gzip" : "", file_path ? file_path : endpoint,
           (unsigned long long)st.spans_exported,
           (unsigned long long)st.spans_failed, (unsigned long long)st.requests);
