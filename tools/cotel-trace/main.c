@@ -42,7 +42,11 @@ int ct_print_text(const ct_model *m, FILE *out) {
     const ct_trace *tr = &m->traces[t];
     if (tr->n > cap) {
       const cotel_span_data **n = realloc(sds, tr->n * sizeof *n);
-      if (!n) break;
+      if (!n) {
+        fprintf(stderr, "cotel-trace: out of memory\n");
+        free(sds);
+        return 2;
+      }
       sds = n;
       cap = tr->n;
     }

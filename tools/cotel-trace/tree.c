@@ -38,12 +38,12 @@ static int by_id_only(const void *a, const void *b) {
 }
 
 /* Order one trace: `idx` (n global indices, in start order) is rewritten in
- * tree order. `scratch` holds 4n size_t, `ids` n entries. */
-static void build_one(ct_model *m, size_t *idx, size_t n, size_t *scratch,
-                      id_idx *ids) {
+ * tree order. `scratch` holds 4n size_t, `ids` n entries. 0 or -1 (out of
+ * memory). */
+static int build_one(ct_model *m, size_t *idx, size_t n, size_t *scratch,
+                     id_idx *ids) {
   size_t *first = scratch, *last = scratch + n, *next = scratch + 2 * n,
-         *out = scratch + 3 * n, n_out = 0, n_missing = 0, n_roots = 0;
-  size_t *local_parent = next; /* reused below once next is rebuilt */
+         *par = scratch + 3 * n, n_out = 0, n_missing = 0, n_roots = 0;
   for (size_t i = 0; i < n; i++) {
     memcpy(ids[i].id, m->spans[idx[i]].sd.context.span_id.bytes, 8);
     ids[i].local = i;
@@ -55,7 +55,7 @@ static void build_one(ct_model *m, size_t *idx, size_t n, size_t *scratch,
   for (size_t i = 0; i < n; i++) {
     ct_span *s = &m->spans[idx[i]];
     id_idx key, *hit;
-    local_parent[i] = CT_NONE;
+    par[i] = CT_NONE;
     if (cotel_span_id_is_zero(&s->sd.parent_span_id)) {
       n_roots++;
       continue;
@@ -63,7 +63,7 @@ static void build_one(ct_model *m, size_t *idx, size_t n, size_t *scratch,
     memcpy(key.id, s->sd.parent_span_id.bytes, 8);
     hit = bsearch(&key, ids, n, sizeof *ids, by_id_only);
     if (hit && hit->local != i) {
-      local_parent[i] = hit->local;
+      par[i] = hit->local;
       s->parent = idx[hit->local];
     } else {
       s->orphan = true;
@@ -84,14 +84,9 @@ static void build_one(ct_model *m, size_t *idx, size_t n, size_t *scratch,
    * (outside the data) is marked so. */
   for (size_t i = 0; i < n; i++)
     m->spans[idx[i]].sd.parent_is_remote = m->spans[idx[i]].entry;
+  /* Children lists in start order (idx is in start order). */
   for (size_t i = 0; i < n; i++)
-    first[i] = last[i] = CT_NONE;
-  /* Children lists in start order (idx is in start order). `next` is
-   * rebuilt after the parents are copied out. */
-  size_t *par = out; /* temporarily */
-  memcpy(par, local_parent, n * sizeof *par);
-  for (size_t i = 0; i < n; i++)
-    next[i] = CT_NONE;
+    first[i] = last[i] = next[i] = CT_NONE;
   for (size_t i = 0; i < n; i++) {
     size_t p = par[i];
     if (p == CT_NONE) continue;
@@ -101,14 +96,15 @@ static void build_one(ct_model *m, size_t *idx, size_t n, size_t *scratch,
       next[last[p]] = i;
     last[p] = i;
   }
-  /* Depth first with an explicit stack (last[] reused as the stack). */
+  /* Depth first with an explicit stack (last[] reused as the stack), roots
+   * first, then whatever a parent cycle left unreached. */
   size_t *stack = last, sp = 0;
   unsigned char *seen = calloc(n, 1);
   size_t *res = malloc(n * sizeof *res);
   if (!seen || !res) {
     free(seen);
     free(res);
-    return; /* leave start order; the caller checks nothing more */
+    return -1;
   }
   for (int pass = 0; pass < 2; pass++)
     for (size_t r = 0; r < n; r++) {
@@ -138,6 +134,7 @@ static void build_one(ct_model *m, size_t *idx, size_t n, size_t *scratch,
   memcpy(idx, res, n_out * sizeof *idx);
   free(seen);
   free(res);
+  return 0;
 }
 
 int ct_build_traces(ct_model *m) {
@@ -173,7 +170,7 @@ int ct_build_traces(ct_model *m) {
     for (size_t k = i; k < j; k++)
       if (m->spans[order[k]].sd.end_ns > tr->end_ns)
         tr->end_ns = m->spans[order[k]].sd.end_ns;
-    build_one(m, tr->spans, tr->n, scratch, ids);
+    if (build_one(m, tr->spans, tr->n, scratch, ids)) goto done;
     i = j;
   }
   /* Traces in the order they started. */
