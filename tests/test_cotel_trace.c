@@ -294,6 +294,39 @@ static void test_a_10000_span_trace_with_orphans_is_read_whole(void **st) {
   rm_dir(dir);
 }
 
+static void test_stdin_base64_ids_and_unreadable_input_are_handled(void **st) {
+  (void)st;
+  int status;
+  /* The protobuf JSON mapping's base64 ids (some producers write them) read
+   * as the same ids; "-" is stdin. */
+  char *out = trace_tool(
+      "- <<'EOF'\n"
+      "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":"
+      "\"CvdlGRbNQ92ESOshHIAxnA==\",\"spanId\":\"t61rcWkgMzE=\",\"name\":"
+      "\"b64\",\"kind\":\"SPAN_KIND_SERVER\",\"status\":{\"code\":"
+      "\"STATUS_CODE_ERROR\"}}]}]}]}\n"
+      "EOF",
+      &status);
+  assert_int_equal(status, 0);
+  assert_string_equal(out, "trace 0af7651916cd43dd8448eb211c80319c\n"
+                           "  b7ad6b7169203331 b64 (SERVER, 0ns, error)\n");
+  free(out);
+  /* A missing file is an error (2); a line that is not OTLP JSON makes the
+   * text mode exit 1 after printing what it could read. */
+  out = trace_tool("no-such-file.jsonl 2>&1", &status);
+  assert_int_equal(status, 2);
+  assert_non_null(strstr(out, "no-such-file.jsonl: No such file"));
+  free(out);
+  out = trace_tool("damaged.jsonl 2>&1 >/dev/null", &status);
+  assert_int_equal(status, 1);
+  assert_non_null(strstr(out, "damaged.jsonl:10: not an OTLP JSON line"));
+  free(out);
+  out = trace_tool("--bogus 2>&1", &status);
+  assert_int_equal(status, 2);
+  assert_non_null(strstr(out, "usage: cotel-trace"));
+  free(out);
+}
+
 static void test_html_page_is_self_contained_and_escapes_the_data(void **st) {
   (void)st;
   char dir[64], path[160], cmd[1024];
@@ -370,6 +403,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_check_reads_the_collector_file_exporter_output),
       cmocka_unit_test(test_check_catches_every_kind_of_damage),
       cmocka_unit_test(test_a_10000_span_trace_with_orphans_is_read_whole),
+      cmocka_unit_test(test_stdin_base64_ids_and_unreadable_input_are_handled),
       cmocka_unit_test(test_html_page_is_self_contained_and_escapes_the_data),
       cmocka_unit_test(
           test_page_from_recorded_files_renders_in_headless_chromium),

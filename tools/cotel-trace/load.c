@@ -60,13 +60,45 @@ static int hexval(int c) {
   return -1;
 }
 
-/* Exactly 2*n hex digits; "" (or absent) gives all zero when allowed. */
+static int b64val(int c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+/* Standard or URL-safe base64 of exactly n bytes (padding optional): what
+ * the protobuf JSON mapping gives bytes fields, and what some producers
+ * write for ids although OTLP/JSON says hex. */
+static bool b64_id(const char *s, size_t len, uint8_t *out, size_t n) {
+  uint32_t acc = 0;
+  size_t bits = 0, k = 0;
+  while (len && s[len - 1] == '=')
+    len--;
+  if (len != (4 * n + 2) / 3) return false;
+  for (size_t i = 0; i < len; i++) {
+    int v = b64val(s[i]);
+    if (v < 0) return false;
+    acc = acc << 6 | (uint32_t)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (k < n) out[k++] = (uint8_t)(acc >> bits);
+    }
+  }
+  return k == n;
+}
+
+/* Exactly 2*n hex digits (or n bytes of base64); "" (or absent) gives all
+ * zero when allowed. */
 static bool hex_id(json_t *v, uint8_t *out, size_t n, bool empty_ok) {
   const char *s = json_string_value(v);
   size_t len = s ? json_string_length(v) : 0;
   memset(out, 0, n);
   if (len == 0) return empty_ok;
-  if (len != 2 * n) return false;
+  if (len != 2 * n) return b64_id(s, len, out, n);
   for (size_t i = 0; i < n; i++) {
     int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
