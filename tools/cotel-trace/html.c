@@ -154,33 +154,18 @@ static int dump_cb(const char *buf, size_t size, void *data) {
   return 0;
 }
 
-int ct_write_html(const ct_model *m, FILE *out, const char *title) {
-  json_t *root = json_object(), *services = json_array(),
-         *traces = json_array();
-  for (size_t i = 0; i < m->n_services; i++) {
-    const cotel_resource *r = m->services[i].resource;
-    json_array_append_new(services,
-                          json_pack("{s:s,s:o}", "name", m->services[i].name,
-                                    "res", attrs_json(r->attrs, r->n_attrs)));
-  }
-  for (size_t t = 0; t < m->n_traces; t++) {
-    const ct_trace *tr = &m->traces[t];
-    json_t *spans = json_array();
-    char tid[33], t0[24];
-    cotel_trace_id_to_hex(&m->spans[tr->spans[0]].sd.context.trace_id, tid);
-    snprintf(t0, sizeof t0, "%" PRIu64, tr->start_ns);
-    for (size_t k = 0; k < tr->n; k++)
-      json_array_append_new(
-          spans, span_json(m, &m->spans[tr->spans[k]], tr->start_ns));
-    json_array_append_new(
-        traces,
-        json_pack("{s:s,s:s,s:I,s:o}", "id", tid, "t0", t0, "dur",
-                  (json_int_t)(tr->end_ns - tr->start_ns), "spans", spans));
-  }
-  json_object_set_new(root, "services", services);
-  json_object_set_new(root, "traces", traces);
-  json_object_set_new(root, "badLines", json_integer((json_int_t)m->bad_lines));
+/* One value, escaped by dump_cb, then freed: the page's data is written a
+ * span at a time, so a large file needs no second tree in memory. */
+static int put_json(FILE *out, json_t *v) {
+  int rc =
+      v ? json_dump_callback(v, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY)
+        : -1;
+  json_decref(v);
+  return rc;
+}
 
+int ct_write_html(const ct_model *m, FILE *out, const char *title) {
+  int rc = 0;
   fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width\">\n<title>",
         out);
@@ -193,11 +178,34 @@ int ct_write_html(const ct_model *m, FILE *out, const char *title) {
         "<aside id=\"details\" hidden></aside>\n"
         "<script type=\"application/json\" id=\"cotel-data\">",
         out);
-  int rc = json_dump_callback(root, dump_cb, out, JSON_COMPACT);
-  json_decref(root);
+  /* {"services":[{name,res}...],"badLines":N,"traces":[{id,t0,dur,
+   * "spans":[...]}...]} */
+  fputs("{\"services\":[", out);
+  for (size_t i = 0; i < m->n_services && !rc; i++) {
+    const cotel_resource *r = m->services[i].resource;
+    if (i) fputc(',', out);
+    rc = put_json(out, json_pack("{s:s,s:o}", "name", m->services[i].name,
+                                 "res", attrs_json(r->attrs, r->n_attrs)));
+  }
+  fprintf(out, "],\"badLines\":%zu,\"traces\":[", m->bad_lines);
+  for (size_t t = 0; t < m->n_traces && !rc; t++) {
+    const ct_trace *tr = &m->traces[t];
+    char tid[33];
+    cotel_trace_id_to_hex(&m->spans[tr->spans[0]].sd.context.trace_id, tid);
+    fprintf(out,
+            "%s{\"id\":\"%s\",\"t0\":\"%" PRIu64 "\",\"dur\":%" PRIu64
+            ",\"spans\":[",
+            t ? "," : "", tid, tr->start_ns, tr->end_ns - tr->start_ns);
+    for (size_t k = 0; k < tr->n && !rc; k++) {
+      if (k) fputc(',', out);
+      rc = put_json(out, span_json(m, &m->spans[tr->spans[k]], tr->start_ns));
+    }
+    fputs("]}", out);
+  }
+  fputs("]}", out);
   fprintf(out, "</script>\n<script>\n%s</script>\n</body></html>\n",
           cotel_trace_page_js);
-  if (rc) {
+  if (rc || ferror(out)) {
     fprintf(stderr, "cotel-trace: cannot write the page\n");
     return 2;
   }
