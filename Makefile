@@ -26,6 +26,7 @@ demo: build
 	@$(BUILD)/bin/cotel-demo
 
 test: build
+	@sh scripts/deps.sh viewer || echo "cotel: no chromium: the cotel-trace browser test will be skipped"
 	@cd $(BUILD) && ctest $(CTEST_FLAGS) --timeout 120
 
 # The whole test suite under ASan+UBSan, then under TSan.
@@ -80,7 +81,7 @@ interop: build
 	@sh scripts/deps.sh interop
 	@sh interop/run.sh
 
-FORMAT_DIRS = sdk propagators exporters setup examples tests bench
+FORMAT_DIRS = sdk propagators exporters setup examples tests bench tools
 format:
 	@find $(FORMAT_DIRS) -name '*.[ch]' | xargs clang-format -i
 

@@ -1,16 +1,18 @@
 #!/bin/sh
 # Install the Debian packages cotel needs, when missing.
-# Usage: scripts/deps.sh [build|fuzz|bench|interop|abi|package|docs]...
+# Usage: scripts/deps.sh [build|fuzz|bench|interop|viewer|abi|package|docs]...
 # (default: build)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -eu
 
 build="cmake make gcc pkg-config libuv1-dev libcurl4-openssl-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libpcl1-dev \
-libhttp-parser-dev python3 python3-venv"
+libhttp-parser-dev libjansson-dev python3 python3-venv"
 fuzz="clang libclang-rt-14-dev"
 bench="clang wrk"
-interop="curl"
+interop="curl chromium"
+# The cotel-trace page's browser test (make test skips it without chromium).
+viewer="chromium"
 abi="abigail-tools"
 package="dpkg-dev file"
 docs="doxygen graphviz"
@@ -26,6 +28,7 @@ for g in "$@"; do
     abi) want="$want $build $abi" ;;
     package) want="$want $build $package" ;;
     docs) want="$want $docs" ;;
+    viewer) want="$want $viewer" ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
   esac
 done

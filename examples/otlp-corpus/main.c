@@ -6,6 +6,11 @@
  *   cotel-otlp-corpus --endpoint URL --out FILE [--service NAME]
  *                     [--protocol protobuf|json] [--processor batch|simple]
  *                     [--gzip]
+ *   cotel-otlp-corpus --file OTLP.jsonl --out FILE [--service NAME] ...
+ *
+ * With --file, the OTLP file exporter (otlp/file) writes the spans as
+ * OTLP/JSON lines to OTLP.jsonl instead (interop/checks/otlp_file.py feeds
+ * it to the collector's otlpjsonfile receiver).
  *
  * Two processors see every span: the OTLP exporter under a batch (default)
  * or simple processor, and an in-memory exporter under a simple processor
@@ -23,7 +28,8 @@ static int usage(void) {
           "usage: cotel-otlp-corpus --endpoint URL --out FILE [--service "
           "NAME]\n"
           "       [--protocol protobuf|json] [--processor batch|simple] "
-          "[--gzip]\n");
+          "[--gzip]\n"
+          "       cotel-otlp-corpus --file OTLP.jsonl --out FILE [...]\n");
   return 2;
 }
 
@@ -39,7 +45,7 @@ static void corpus_limits(cotel_span_limits *l) {
 }
 
 int main(int argc, char **argv) {
-  const char *endpoint = NULL, *out_path = NULL;
+  const char *endpoint = NULL, *out_path = NULL, *file_path = NULL;
   const char *service = "cotel-otlp-corpus", *processor = "batch";
   cotel_otlp_protocol protocol = COTEL_OTLP_HTTP_PROTOBUF;
   bool gzip = false;
@@ -53,6 +59,8 @@ int main(int argc, char **argv) {
     if (!v) return usage();
     if (!strcmp(a, "--endpoint"))
       endpoint = v;
+    else if (!strcmp(a, "--file"))
+      file_path = v;
     else if (!strcmp(a, "--out"))
       out_path = v;
     else if (!strcmp(a, "--service"))
@@ -68,7 +76,7 @@ int main(int argc, char **argv) {
       return usage();
     i++;
   }
-  if (!endpoint || !out_path) return usage();
+  if ((!endpoint == !file_path) || !out_path) return usage();
   bool batch = !strcmp(processor, "batch");
   if (!batch && strcmp(processor, "simple")) return usage();
 
@@ -81,7 +89,16 @@ int main(int argc, char **argv) {
   oo.timeout_ms = 10000;
   cotel_exporter *otlp = NULL, *mem = NULL;
   cotel_span_processor *procs[2] = {NULL, NULL};
-  int rc = cotel_otlp_exporter_new(&oo, &otlp);
+  int rc;
+  if (file_path) {
+    cotel_otlp_file_options fo;
+    cotel_otlp_file_options_init(&fo);
+    fo.path = file_path;
+    fo.max_bytes = 0;
+    rc = cotel_otlp_file_exporter_new(&fo, &otlp);
+  } else {
+    rc = cotel_otlp_exporter_new(&oo, &otlp);
+  }
   if (!rc) rc = cotel_memory_exporter_new(&mem);
   if (!rc) {
     if (batch) {
@@ -125,14 +142,26 @@ int main(int argc, char **argv) {
   int src = cotel_provider_shutdown(prov, 15000);
   cotel_otlp_stats st;
   memset(&st, 0, sizeof st);
-  cotel_otlp_exporter_stats(otlp, &st);
+  if (file_path) {
+    cotel_stats ps;
+    cotel_provider_stats(prov, &ps);
+    /* Two processors: the file exporter's spans and the memory copy. */
+    st.spans_exported = ps.spans_exported - n;
+    st.spans_failed = ps.spans_export_failed;
+  } else {
+    cotel_otlp_exporter_stats(otlp, &st);
+  }
   cotel_provider_destroy(prov);
 
   fprintf(stderr,
           "corpus: %zu spans recorded; otlp %s%s to %s: %llu exported, "
           "%llu failed, %llu requests\n",
-          n, protocol == COTEL_OTLP_HTTP_JSON ? "json" : "protobuf",
-          gzip ? "+gzip" : "", endpoint, (unsigned long long)st.spans_exported,
+          n,
+          file_path                          ? "file"
+          : protocol == COTEL_OTLP_HTTP_JSON ? "json"
+                                             : "protobuf",
+          gzip ? "+gzip" : "", file_path ? file_path : endpoint,
+          (unsigned long long)st.spans_exported,
           (unsigned long long)st.spans_failed, (unsigned long long)st.requests);
   if (rc || wrc || frc || src || st.spans_failed || st.spans_exported != n ||
       n == 0) {

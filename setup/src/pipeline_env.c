@@ -11,6 +11,7 @@
 #include "cotel/console.h"
 #include "cotel/env.h"
 #include "cotel/otlp.h"
+#include "cotel/otlp_file.h"
 #include "cotel/setup.h"
 
 #define NAME_MAX_LEN 31
@@ -33,9 +34,17 @@ static int otlp_factory(void *ud, cotel_exporter **out) {
   return cotel_otlp_exporter_new_from_env(out);
 }
 
+/* OTLP/JSON lines to a file or stdout, OTEL_EXPORTER_OTLP_[TRACES_]FILE*
+ * applied ("otlp/file" is the name other SDKs give it). */
+static int otlp_file_factory(void *ud, cotel_exporter **out) {
+  (void)ud;
+  return cotel_otlp_file_exporter_new_from_env(out);
+}
+
 static const entry builtins[] = {
     {"console", console_factory, NULL},
     {"otlp", otlp_factory, NULL},
+    {"otlp/file", otlp_file_factory, NULL},
 };
 
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -91,9 +100,10 @@ static bool lookup(const char *name, entry *out) {
   return found;
 }
 
-/* "console, otlp, none" plus user names, for the unknown-name warning. */
+/* "console, otlp, otlp/file, none" plus user names, for the unknown-name
+ * warning. */
 static void accepted_names(char *buf, size_t cap) {
-  size_t len = (size_t)snprintf(buf, cap, "console, otlp, none");
+  size_t len = (size_t)snprintf(buf, cap, "console, otlp, otlp/file, none");
   pthread_mutex_lock(&reg_mu);
   for (size_t i = 0; i < n_user && len < cap; i++)
     len += (size_t)snprintf(buf + len, cap - len, ", %s", user[i].name);

@@ -20,5 +20,6 @@
 #include "cotel/otlp.h"
 #include "cotel/semconv.h"
 #include "cotel/log.h"
+#include "cotel/otlp_file.h"
 #include "cotel/setup.h"
 #endif
