@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cotel/cotel.h"
+#include "cotel/internal/clock.h"
 #include "cotel/propagation.h"
 #include "harness.h"
 
@@ -503,6 +504,17 @@ int main(int argc, char **argv) {
 
   /* The span counts are the same in bench/go and bench/rust. */
   if (want("span_start_end")) span_bench("span_start_end", 200000, true, NULL);
+  if (want("span_start_end_tsc")) {
+    /* The TSC clock option (COTEL_CLOCK=tsc; cotel/internal/clock.h):
+     * cotel only, where the kernel says the TSC is reliable. */
+    if (cotel__clock_use_tsc(true) == 0) {
+      span_bench("span_start_end_tsc", 200000, true, NULL);
+      cotel__clock_use_tsc(false);
+    } else {
+      printf("%-28s %10s  (the TSC is not reliable here)\n",
+             "span_start_end_tsc", "skipped");
+    }
+  }
   if (want("span_4_attrs"))
     span_bench("span_4_attrs", 200000, true, &with_attrs);
   if (want("span_non_recording"))

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cotel/env.h"
+#include "cotel/internal/clock.h"
 #include "util/mem.h"
 #include "provider/provider_internal.h"
 #include "sampling/sampler_internal.h"
@@ -86,6 +87,7 @@ static int take_processors(struct cotel_provider *p,
 
 int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out) {
   cotel_provider_config defcfg;
+  cotel__clock_init_from_env();
   if (!cfg) {
     cotel_provider_config_defaults(&defcfg);
     cfg = &defcfg;

@@ -9,6 +9,7 @@
 
 #include "cotel/common.h"
 #include "cotel/exporter.h"
+#include "cotel/internal/clock.h"
 
 const char *cotel_strerror(int rc) {
   switch (rc) {
@@ -44,9 +45,7 @@ const char *cotel_strerror(int rc) {
 }
 
 uint64_t cotel_time_now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return cotel__clock_now_ns();
 }
 
 uint64_t cotel_monotonic_ns(void) {
