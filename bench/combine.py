@@ -191,3 +191,9 @@ if hop_u and hop_t:
     loss = 100 * (1 - hop_t / hop_u)
     print(f"{'http_hop traced loss <= 3%':<40} {loss:>8.1f}%  "
           f"{'yes' if loss <= 3 else 'NO'}")
+    # Server CPU per request moves less with the machine's load than req/s.
+    cu = get.get(("http_hop", "untraced", "server_cpu_us_per_req"))
+    ct = get.get(("http_hop", "traced", "server_cpu_us_per_req"))
+    if cu and ct:
+        print(f"{'http_hop traced server CPU/req vs untraced':<40} "
+              f"{100 * (ct / cu - 1):>+8.1f}%")
