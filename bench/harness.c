@@ -9,22 +9,33 @@
 
 bench_cfg bench_opts = {7, 1.0};
 
-#define MAX_CASES 64
+#define MAX_RESULTS 256
 
 typedef struct result {
   char name[48];
-  char unit[16];
+  char metric[32];
   char note[160];
-  double median, min, max;
+  double value;
 } result;
 
-static result results[MAX_CASES];
+static result results[MAX_RESULTS];
 static int n_results;
+static int last_case_first; /* first result of the last printed case */
+
+static uint64_t clock_ns(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 uint64_t bench_now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return clock_ns(CLOCK_MONOTONIC);
+}
+uint64_t bench_thread_cpu_ns(void) {
+  return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+uint64_t bench_process_cpu_ns(void) {
+  return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -32,22 +43,40 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-void bench_report(const char *name, const char *unit, const char *note,
-                  double *vals, int n) {
+static double median(double *vals, int n) {
   qsort(vals, (size_t)n, sizeof *vals, cmp_double);
-  double med = vals[n / 2], lo = vals[0], hi = vals[n - 1];
-  int prec = strcmp(unit, "ns/op") ? 2 : 1; /* allocs, ratios: 2 digits */
-  printf("%-28s %10.*f  (%.*f..%.*f) %s%s%s\n", name, prec, med, prec, lo, prec,
-         hi, unit, note && *note ? "  " : "", note ? note : "");
-  fflush(stdout);
-  if (n_results == MAX_CASES) return;
+  return vals[n / 2];
+}
+
+void bench_metric(const char *name, const char *metric, double value) {
+  if (n_results == MAX_RESULTS) return;
   result *r = &results[n_results++];
   snprintf(r->name, sizeof r->name, "%s", name);
-  snprintf(r->unit, sizeof r->unit, "%s", unit);
-  snprintf(r->note, sizeof r->note, "%s", note ? note : "");
-  r->median = med;
-  r->min = lo;
-  r->max = hi;
+  snprintf(r->metric, sizeof r->metric, "%s", metric);
+  r->note[0] = 0;
+  r->value = value;
+}
+
+static void set_note(const char *note) {
+  if (n_results > 0 && note)
+    snprintf(results[n_results - 1].note, sizeof results[0].note, "%s", note);
+}
+
+void bench_report(const char *name, const char *unit, const char *note,
+                  double *vals, int n) {
+  const char *metric = !strcmp(unit, "ns/op")       ? "ns_per_op"
+                       : !strcmp(unit, "allocs/op") ? "allocs_per_op"
+                                                    : unit;
+  double v = median(vals, n);
+  if (!strcmp(metric, "allocs_per_op")) v = vals[n - 1]; /* the maximum */
+  int prec = strcmp(unit, "ns/op") ? 3 : 1;
+  printf("%-28s %10.*f %s%s%s%s\n", name, prec, v, unit,
+         !strcmp(metric, "allocs_per_op") ? " (max window)" : "",
+         note && *note ? "  " : "", note ? note : "");
+  fflush(stdout);
+  last_case_first = n_results;
+  bench_metric(name, metric, v);
+  set_note(note);
 }
 
 void bench_note(const char *fmt, ...) {
@@ -58,7 +87,7 @@ void bench_note(const char *fmt, ...) {
   va_end(ap);
   printf("  note: %s\n", buf);
   if (n_results == 0) return;
-  result *r = &results[n_results - 1];
+  result *r = &results[last_case_first];
   size_t used = strlen(r->note);
   snprintf(r->note + used, sizeof r->note - used, "%s%s", used ? "; " : "",
            buf);
@@ -66,19 +95,41 @@ void bench_note(const char *fmt, ...) {
 
 void bench_run(const char *name, size_t n, const char *note, bench_fn fn,
                bench_between_fn between, void *arg) {
-  double vals[BENCH_MAX_RUNS];
+  double wall[BENCH_MAX_RUNS], cpu[BENCH_MAX_RUNS], other[BENCH_MAX_RUNS];
   int runs = bench_opts.runs;
   n = (size_t)((double)n * bench_opts.scale);
   if (n < 4) n = 4;
   fn(arg, n / 4); /* warm-up: pools, caches, the export thread */
   if (between) between(arg);
   for (int r = 0; r < runs; r++) {
+    uint64_t p0 = bench_process_cpu_ns();
+    uint64_t c0 = bench_thread_cpu_ns();
     uint64_t t0 = bench_now_ns();
     fn(arg, n);
-    vals[r] = (double)(bench_now_ns() - t0) / (double)n;
+    uint64_t t1 = bench_now_ns();
+    uint64_t c1 = bench_thread_cpu_ns();
     if (between) between(arg);
+    uint64_t c2 = bench_thread_cpu_ns();
+    uint64_t p2 = bench_process_cpu_ns();
+    wall[r] = (double)(t1 - t0) / (double)n;
+    cpu[r] = (double)(c1 - c0) / (double)n;
+    double others = (double)(p2 - p0) - (double)(c2 - c0);
+    other[r] = (others > 0 ? others : 0) / (double)n;
   }
-  bench_report(name, "ns/op", note, vals, runs);
+  double w = median(wall, runs), c = median(cpu, runs);
+  double o = median(other, runs);
+  if (between)
+    printf("%-28s %10.1f ns/op  thread cpu %.1f  export cpu %.1f%s%s\n", name,
+           w, c, o, note && *note ? "  " : "", note ? note : "");
+  else
+    printf("%-28s %10.1f ns/op  thread cpu %.1f%s%s\n", name, w, c,
+           note && *note ? "  " : "", note ? note : "");
+  fflush(stdout);
+  last_case_first = n_results;
+  bench_metric(name, "ns_per_op", w);
+  set_note(note);
+  bench_metric(name, "thread_cpu_ns_per_op", c);
+  if (between) bench_metric(name, "export_cpu_ns_per_op", o);
 }
 
 /* JSON strings here are our own case names and notes: escape quotes and
@@ -103,15 +154,17 @@ int bench_write_json(const char *path, const char *impl) {
   fprintf(f, ",\n  \"cases\": [\n");
   for (int i = 0; i < n_results; i++) {
     result *r = &results[i];
-    fprintf(f, "    {\"name\": ");
+    fprintf(f, "    {\"case\": ");
     json_str(f, r->name);
-    fprintf(f,
-            ", \"median_ns\": %.2f, \"min_ns\": %.2f, \"max_ns\": %.2f, "
-            "\"unit\": ",
-            r->median, r->min, r->max);
-    json_str(f, r->unit);
-    fprintf(f, ", \"note\": ");
-    json_str(f, r->note);
+    fprintf(f, ", \"impl\": ");
+    json_str(f, impl);
+    fprintf(f, ", \"metric\": ");
+    json_str(f, r->metric);
+    fprintf(f, ", \"value\": %.4f", r->value);
+    if (r->note[0]) {
+      fprintf(f, ", \"note\": ");
+      json_str(f, r->note);
+    }
     fprintf(f, "}%s\n", i + 1 < n_results ? "," : "");
   }
   fprintf(f, "  ]\n}\n");

@@ -1,29 +1,49 @@
 #!/bin/sh
 # `make bench`: cotel's C benchmarks next to opentelemetry-go and
-# opentelemetry-rust running the same workload, in the same run, then a
-# side-by-side table with the DESIGN §7 targets.
+# opentelemetry-rust running the same workload (docs/bench.md), in
+# interleaved rounds (C, Go, Rust, C, Go, Rust, ...), then the services
+# (cotel-hop under wrk, the `ab -n 1000 -c 1000` seed workload), one
+# combined build/bench/results.json, a table and an SVG chart.
 #
 # usage: sh scripts/bench.sh [BUILD_DIR]
-# env:   BENCH_RUNS (runs per case, default 7; the median is reported)
-#        BENCH_SCALE (multiplies iteration counts, default 1)
+# env:   BENCH_QUICK=1 (the same cases, fewer rounds and shorter runs:
+#                       under 3 minutes once the peers are built)
+#        BENCH_ROUNDS (interleaved rounds, default 7, quick 5)
+#        BENCH_RUNS (timed runs per case per round, default 3, quick 1)
+#        BENCH_SCALE (multiplies iteration counts, default 1, quick 0.25)
 #        BENCH_PEERS=0 (C only: skip Go and Rust)
-#        BENCH_OTLP_EXPORT=0 (skip the OTLP/HTTP export bench, loopback only)
-#        BENCH_WRK=0 (skip bench/wrk.sh: cotel-hop under wrk, ~80 s)
-# Results: BUILD_DIR/bench/{c,go,rust}.json. The Rust build is cached in
-# ~/.cache/cotel-bench/rust-target; Go uses its own build cache.
+#        BENCH_OTLP_EXPORT=0 (skip the OTLP/HTTP export bench; quick skips it)
+#        BENCH_WRK=0 (skip bench/wrk.sh), BENCH_AB=0 (skip bench/ab.sh)
+# Results: BUILD_DIR/bench/results.json (+ results.md, chart.svg,
+# rounds/*.json). The Rust build is cached in ~/.cache/cotel-bench/rust-target;
+# Go uses its own build cache.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 OUT=$BUILD/bench
-RUNS=${BENCH_RUNS:-7}
-SCALE=${BENCH_SCALE:-1}
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+  ROUNDS=${BENCH_ROUNDS:-5}
+  RUNS=${BENCH_RUNS:-1}
+  SCALE=${BENCH_SCALE:-0.25}
+  : "${BENCH_OTLP_EXPORT:=0}"
+  : "${WRK_RUNS:=3}" "${WRK_DURATION:=2}"
+  export WRK_RUNS WRK_DURATION
+else
+  ROUNDS=${BENCH_ROUNDS:-7}
+  RUNS=${BENCH_RUNS:-3}
+  SCALE=${BENCH_SCALE:-1}
+fi
 mkdir -p "$OUT"
-rm -f "$OUT/c.json" "$OUT/go.json" "$OUT/rust.json" "$OUT/otlp.json" \
-  "$OUT/wrk.json"
+rm -rf "$OUT/rounds"
+mkdir -p "$OUT/rounds"
+rm -f "$OUT/results.json" "$OUT/http_hop.json" "$OUT/seed_ab_1000.json" \
+  "$OUT/otlp.json" "$OUT/chart.svg"
 
 say() { printf '%s\n' "$*"; }
 hr() { say "== $* =="; }
+START=$(date +%s)
 
 # ---- build ----
 CBENCH=$BUILD/bin/cotel-bench-spans
@@ -63,21 +83,36 @@ if [ "${BENCH_PEERS:-1}" != 0 ]; then
   fi
 fi
 
-# ---- run (one after the other, so they do not compete for the 2 cores) ----
+# ---- interleaved rounds ----
 say ""
 say "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg)"
-say "each case: median of $RUNS runs, ns/op (min..max)"
-# A busy machine inflates every number (wall-clock timing): say so.
+say "$ROUNDS rounds of C, Go, Rust; each case: median of $RUNS runs per round,"
+say "then the median over rounds (allocs: the maximum window)"
 LOAD=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 if awk -v l="$LOAD" -v n="$(nproc)" 'BEGIN { exit !(l > n * 0.75) }'; then
-  say "WARNING: load $LOAD on $(nproc) cores: other work competes for the CPU;"
-  say "         numbers are inflated and noisy (rerun on a quiet machine)"
+  say "WARNING: load $LOAD on $(nproc) cores: wall times are inflated (thread"
+  say "         CPU times much less so; read those)"
 fi
-hr "cotel (C)"
-"$CBENCH" --runs "$RUNS" --scale "$SCALE" --json "$OUT/c.json" || {
-  say "bench: the C benchmark failed" >&2
-  exit 1
-}
+r=1
+while [ $r -le "$ROUNDS" ]; do
+  hr "round $r/$ROUNDS: cotel (C)"
+  "$CBENCH" --runs "$RUNS" --scale "$SCALE" --json "$OUT/rounds/cotel-$r.json" || {
+    say "bench: the C benchmark failed" >&2
+    exit 1
+  }
+  if [ -n "$GOBENCH" ]; then
+    hr "round $r/$ROUNDS: opentelemetry-go v1.47.0"
+    "$GOBENCH" -runs "$RUNS" -scale "$SCALE" -json "$OUT/rounds/go-$r.json" ||
+      say "note: the Go benchmark failed"
+  fi
+  if [ -n "$RSBENCH" ]; then
+    hr "round $r/$ROUNDS: opentelemetry-rust 0.33"
+    "$RSBENCH" --runs "$RUNS" --scale "$SCALE" --json "$OUT/rounds/rust-$r.json" ||
+      say "note: the Rust benchmark failed"
+  fi
+  r=$((r + 1))
+done
+
 # OTLP/HTTP export to a sink on 127.0.0.1 (cotel only; its own report).
 OTLPBENCH=$BUILD/bin/cotel-bench-otlp-export
 if [ "${BENCH_OTLP_EXPORT:-1}" != 0 ] && [ -x "$OTLPBENCH" ]; then
@@ -85,39 +120,30 @@ if [ "${BENCH_OTLP_EXPORT:-1}" != 0 ] && [ -x "$OTLPBENCH" ]; then
   "$OTLPBENCH" --json "$OUT/otlp.json" ||
     say "note: the OTLP export benchmark failed"
 fi
-GOJSON=-
-RSJSON=-
-if [ -n "$GOBENCH" ]; then
-  hr "opentelemetry-go v1.47.0"
-  if "$GOBENCH" -runs "$RUNS" -scale "$SCALE" -json "$OUT/go.json"; then
-    GOJSON=$OUT/go.json
-  else
-    say "note: the Go benchmark failed"
-  fi
-fi
-if [ -n "$RSBENCH" ]; then
-  hr "opentelemetry-rust 0.33"
-  if "$RSBENCH" --runs "$RUNS" --scale "$SCALE" --json "$OUT/rust.json"; then
-    RSJSON=$OUT/rust.json
-  else
-    say "note: the Rust benchmark failed"
-  fi
-fi
 
-# HTTP server throughput, instrumented vs not (DESIGN §7; bench/wrk.sh).
+# ---- services ----
 if [ "${BENCH_WRK:-1}" != 0 ]; then
-  hr "cotel-hop under wrk: instrumented vs uninstrumented"
+  hr "http_hop: cotel-hop under wrk, untraced / traced / traced_unsampled"
   sh "$ROOT/bench/wrk.sh" "$BUILD" || say "note: bench/wrk.sh failed"
 fi
+if [ "${BENCH_AB:-1}" != 0 ]; then
+  hr "seed_ab_1000: ab -n 1000 -c 1000, handler waits 10 ms"
+  sh "$ROOT/bench/ab.sh" "$BUILD" || say "note: bench/ab.sh failed"
+fi
 
-# ---- side by side ----
+# ---- combined results, table, chart ----
 if command -v python3 >/dev/null 2>&1; then
-  python3 "$ROOT/bench/compare.py" "$OUT/c.json" "$GOJSON" "$RSJSON"
+  python3 "$ROOT/bench/combine.py" "$OUT"
+  if command -v gnuplot >/dev/null 2>&1 && [ -s "$OUT/chart.dat" ]; then
+    gnuplot -e "dat='$OUT/chart.dat'; out='$OUT/chart.svg'" \
+      "$ROOT/bench/chart.gp" && say "chart: $OUT/chart.svg"
+  else
+    say "note: gnuplot is missing: no chart"
+  fi
 else
-  say "note: python3 is missing: no side-by-side table (see $OUT/*.json)"
+  say "note: python3 is missing: no combined results (see $OUT/rounds)"
 fi
 say ""
-say "results: $OUT/c.json $GOJSON $RSJSON"
-if [ -f "$OUT/otlp.json" ]; then say "         $OUT/otlp.json"; fi
-if [ -f "$OUT/wrk.json" ]; then say "         $OUT/wrk.json"; fi
+say "results: $OUT/results.json ($OUT/results.md)"
+say "bench took $(($(date +%s) - START)) s"
 exit 0

@@ -9,7 +9,7 @@ build="cmake make gcc pkg-config libuv1-dev libcurl4-openssl-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libpcl1-dev \
 libhttp-parser-dev libjansson-dev python3 python3-venv"
 fuzz="clang libclang-rt-14-dev"
-bench="clang wrk"
+bench="clang wrk apache2-utils gnuplot-nox valgrind"
 interop="curl chromium"
 # The cotel-trace page's browser test (make test skips it without chromium).
 viewer="chromium"

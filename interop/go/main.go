@@ -13,6 +13,10 @@
 //
 // Spans go to the collector through the otlptracehttp exporter, which reads
 // OTEL_EXPORTER_OTLP_ENDPOINT; the batch processor reads OTEL_BSP_*.
+//
+// -no-trace: the untraced baseline of bench/ab.sh, like cotel-hop's
+// --no-trace: the same mux and handler without otelhttp (no span, no
+// extract).
 package main
 
 import (
@@ -227,6 +231,7 @@ func handleHop(w http.ResponseWriter, r *http.Request) {
 func main() {
 	port := flag.Int("port", 0, "port on 127.0.0.1 (0: ephemeral)")
 	flag.StringVar(&serviceName, "service", "go-hop", "service.name")
+	noTrace := flag.Bool("no-trace", false, "serve without otelhttp (bench baseline)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -265,6 +270,9 @@ func main() {
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 			return r.Method + " " + r.URL.Path
 		}))
+	if *noTrace {
+		handler = mux
+	}
 
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 	if err != nil {

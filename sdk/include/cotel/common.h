@@ -66,7 +66,8 @@ typedef struct cotel_allocator {
   void *ud;
 } cotel_allocator;
 
-/* Wall-clock time in nanoseconds since the Unix epoch (CLOCK_REALTIME). */
+/* Wall-clock time in nanoseconds since the Unix epoch (CLOCK_REALTIME; with
+ * COTEL_CLOCK=tsc where the TSC is reliable, the calibrated TSC clock). */
 COTEL_API uint64_t cotel_time_now_ns(void);
 
 /* A non-owning string view: `ptr` need not be NUL-terminated. */

@@ -6,6 +6,7 @@
 #include "cotel/env.h"
 #include "cotel/internal/abi.h"
 #include "cotel/internal/resource_detect.h"
+#include "cotel/internal/clock.h"
 #include "util/mem.h"
 #include "provider/provider_internal.h"
 #include "sampling/sampler_internal.h"
@@ -97,6 +98,7 @@ static int take_processors(struct cotel_provider *p,
 
 int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out) {
   cotel_provider_config in;
+  cotel__clock_init_from_env();
   if (!cfg) {
     cotel_provider_config_defaults(&in);
   } else {

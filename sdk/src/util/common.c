@@ -10,6 +10,7 @@
 #include "cotel/internal/time.h"
 #include "cotel/common.h"
 #include "cotel/exporter.h"
+#include "cotel/internal/clock.h"
 
 const char *cotel_strerror(int rc) {
   switch (rc) {
@@ -45,9 +46,7 @@ const char *cotel_strerror(int rc) {
 }
 
 uint64_t cotel_time_now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return cotel__ns_of_timespec(&ts);
+  return cotel__clock_now_ns();
 }
 
 uint64_t cotel_monotonic_ns(void) {
