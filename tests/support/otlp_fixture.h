@@ -48,6 +48,8 @@ int otlp_fx_setup(void **state);
  * _mtls also requires a client certificate signed by that CA. */
 int otlp_fx_setup_tls(void **state);
 int otlp_fx_setup_mtls(void **state);
+/* A gRPC receiver (tests/grpc_receiver.py); opts set to grpc to it. */
+int otlp_fx_setup_grpc(void **state);
 int otlp_fx_teardown(void **state);
 
 /* Create the exporter from fx->opts and start it on fx->loop. */

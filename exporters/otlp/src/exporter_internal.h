@@ -11,12 +11,14 @@
 
 #include "cotel/otlp.h"
 #include "cotel/internal/http.h"
+#include "cotel/internal/otlp_grpc.h"
 
 /* cotel_otlp_options turned into what the transport needs, all owned. */
 typedef struct cotel__otlp_cfg {
   char *url;
   struct curl_slist *headers; /* Content-Type, Content-Encoding, user's */
   bool json;
+  bool grpc; /* OTLP/gRPC: url is the Export method's */
   bool gzip;
   uint32_t timeout_ms;
   char *ca_file;
@@ -30,6 +32,9 @@ typedef struct cotel__otlp_cfg {
   double backoff_multiplier;
   uint32_t max_attempts;
 } cotel__otlp_cfg;
+
+/* cotel_otlp_options_default's endpoint (compared by address). */
+extern const char cotel__otlp_default_endpoint[];
 
 /* Validate and copy options. 0, COTEL_EINVAL (unsupported URL scheme, bad
  * header) or COTEL_ENOMEM; on error nothing is left allocated. */
@@ -48,7 +53,7 @@ typedef struct cotel__otlp_call {
 } cotel__otlp_call;
 
 /* cotel__otlp_req.state */
-enum { REQ_IN_FLIGHT = 1, REQ_BACKOFF, REQ_DONE };
+enum { REQ_IN_FLIGHT = 1, REQ_BACKOFF, REQ_WAIT, REQ_DONE };
 
 /* One HTTP request (a batch or a part of a split one), with its retries. */
 typedef struct cotel__otlp_req {
@@ -60,7 +65,11 @@ typedef struct cotel__otlp_req {
   uint64_t deadline_ns;
   unsigned attempts;
   int state;
-  uv_timer_t timer; /* backoff */
+  uv_timer_t timer;        /* backoff */
+  cotel__grpc_result grpc; /* grpc: what the response said */
+  bool reused; /* h2c: sent as a stream of the established connection */
+  struct curl_slist timeout_h; /* grpc: grpc-timeout, then cfg.headers */
+  char timeout_line[40];
   struct cotel__otlp_req *prev, *next;
 } cotel__otlp_req;
 
@@ -82,6 +91,10 @@ typedef struct cotel__otlp_exporter {
   int open_handles;
   cotel__otlp_req *reqs;
   size_t n_reqs;
+  /* gRPC over h2c (see exporter_request.c): whether an HTTP/2 connection
+   * is up, and the request opening one (others wait in REQ_WAIT). */
+  bool h2c_up;
+  cotel__otlp_req *h2c_connector;
   uint64_t rng;
   cotel__buf scratch;
   cotel__otlp_counters c;
