@@ -404,11 +404,10 @@ test_provider_default_pipeline_follows_traces_exporter(void **state) {
 }
 
 /* The exporter is really the OTLP one: an endpoint it must refuse (not
- * http/https) makes provider_new fail, whether otlp was named or chosen
- * because an OTLP endpoint variable is set. Without that variable the
- * default stays console. */
-static void
-test_provider_otlp_endpoint_makes_otlp_the_default_exporter(void **state) {
+ * http/https) makes provider_new fail, whether otlp was named, is in a
+ * list, or is the default (OTel SDK configuration: OTEL_TRACES_EXPORTER
+ * defaults to otlp). */
+static void test_provider_default_exporter_is_otlp(void **state) {
   (void)state;
   static const struct {
     const char *exporter, *endpoint_var;
@@ -417,6 +416,7 @@ test_provider_otlp_endpoint_makes_otlp_the_default_exporter(void **state) {
       {"otlp", "OTEL_EXPORTER_OTLP_ENDPOINT", true},
       {NULL, "OTEL_EXPORTER_OTLP_ENDPOINT", true},
       {NULL, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", true},
+      {"console, otlp", "OTEL_EXPORTER_OTLP_ENDPOINT", true},
       {"console", "OTEL_EXPORTER_OTLP_ENDPOINT", false},
       {NULL, NULL, false},
   };
@@ -444,6 +444,41 @@ test_provider_otlp_endpoint_makes_otlp_the_default_exporter(void **state) {
   cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
 }
 
+/* OTel SDK configuration "Exporter Selection": a list, one processor per
+ * named exporter, duplicates once; an unknown name is a warning naming
+ * the accepted values; "none" wins over the rest. */
+static void test_provider_exporter_list_gets_one_processor_each(void **state) {
+  (void)state;
+  static const struct {
+    const char *value;
+    size_t n;
+    const char *warning;
+  } cases[] = {
+      {"otlp,console", 2, NULL},
+      {" console , otlp , console ", 2, NULL},
+      {"console,zipkin", 1, "console, otlp, none"},
+      {"otlp,none", 0, "none"},
+  };
+  cotel_log_set(capture_log, NULL, COTEL_LOG_WARN);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    cotel_span_processor *procs[COTEL_MAX_DEFAULT_PROCESSORS];
+    size_t n = 99;
+    warn_text[0] = 0;
+    setenv("OTEL_TRACES_EXPORTER", cases[i].value, 1);
+    assert_int_equal(
+        cotel_pipeline_from_env(procs, COTEL_MAX_DEFAULT_PROCESSORS, &n), 0);
+    assert_int_equal(n, cases[i].n);
+    if (cases[i].warning)
+      assert_non_null(strstr(warn_text, cases[i].warning));
+    else
+      assert_string_equal(warn_text, "");
+    for (size_t k = 0; k < n; k++)
+      procs[k]->destroy(procs[k]);
+  }
+  unsetenv("OTEL_TRACES_EXPORTER");
+  cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(
@@ -459,8 +494,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_provider_global_is_set_and_cleared_on_destroy),
       cmocka_unit_test(test_provider_new_rejects_bad_arguments_and_frees_owned),
       cmocka_unit_test(test_provider_default_pipeline_follows_traces_exporter),
-      cmocka_unit_test(
-          test_provider_otlp_endpoint_makes_otlp_the_default_exporter),
+      cmocka_unit_test(test_provider_default_exporter_is_otlp),
+      cmocka_unit_test(test_provider_exporter_list_gets_one_processor_each),
   };
   return cotel_test_run(argc, argv, "provider", tests);
 }

@@ -42,7 +42,7 @@ typedef struct cotel_provider_config {
   /* Processors, owned by the provider once passed. With none, and
    * no_default_processor false, the provider builds one from the
    * environment: a batch processor with the exporter OTEL_TRACES_EXPORTER
-   * names (console by default, none, otlp). */
+   * lists (otlp by default; console, none, or several, comma-separated). */
   cotel_span_processor **processors;
   size_t n_processors;
   bool no_default_processor;
