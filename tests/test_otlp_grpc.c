@@ -410,6 +410,31 @@ test_grpc_shutdown_keeps_its_deadline_with_a_call_hanging(void **state) {
   otlp_spans_free(s);
 }
 
+/* Protocol and port mismatches are named when the failure shows them. */
+static void test_grpc_to_an_otlp_http_port_is_named(void **state) {
+  otlp_fx *fx = *state; /* an OTLP/HTTP (HTTP/1.1) receiver */
+  otlp_spans *s = otlp_spans_new(1);
+  fx->opts.protocol = COTEL_OTLP_GRPC;
+  fx->opts.retry_max_attempts = 1;
+  otlp_fx_start(fx);
+  otlp_log_capture("OTLP/HTTP port (usually 4318)? OTLP/gRPC is usually on");
+  assert_int_not_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
+  assert_int_equal(otlp_log_warn_hits(), 1);
+  otlp_spans_free(s);
+}
+
+static void test_http_to_an_otlp_grpc_port_is_named(void **state) {
+  otlp_fx *fx = *state; /* the grpcio receiver */
+  otlp_spans *s = otlp_spans_new(1);
+  fx->opts.protocol = COTEL_OTLP_HTTP_PROTOBUF;
+  fx->opts.retry_max_attempts = 1;
+  otlp_fx_start(fx);
+  otlp_log_capture("is it an OTLP/gRPC port (usually 4317)?");
+  assert_int_not_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
+  assert_int_equal(otlp_log_warn_hits(), 1);
+  otlp_spans_free(s);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_grpc_frame_prefixes_flag_and_big_endian_length),
@@ -454,6 +479,10 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(
           test_grpc_shutdown_keeps_its_deadline_with_a_call_hanging,
           otlp_fx_setup_grpc, otlp_fx_teardown),
+      cmocka_unit_test_setup_teardown(test_grpc_to_an_otlp_http_port_is_named,
+                                      otlp_fx_setup, otlp_fx_teardown),
+      cmocka_unit_test_setup_teardown(test_http_to_an_otlp_grpc_port_is_named,
+                                      otlp_fx_setup_grpc, otlp_fx_teardown),
   };
   return cotel_test_run(argc, argv, "otlp_grpc", tests);
 }

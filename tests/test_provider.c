@@ -479,6 +479,84 @@ static void test_provider_exporter_list_gets_one_processor_each(void **state) {
   cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
 }
 
+/* Issue 10: when spans were lost, shutdown says so in one warning. */
+static void test_provider_shutdown_summarises_lost_spans(void **state) {
+  (void)state;
+  cotel_exporter *mem;
+  cotel_span_processor *sp;
+  cotel_memory_exporter_new(&mem);
+  cotel_simple_processor_new(mem, &sp);
+  cotel_provider_config cfg;
+  cotel_provider *p;
+  cotel_provider_config_init(&cfg);
+  cotel_sampler_always_on(&cfg.sampler);
+  cfg.processors = &sp;
+  cfg.n_processors = 1;
+  assert_int_equal(cotel_provider_new(&cfg, &p), 0);
+  cotel_tracer *t = cotel_provider_tracer(p, "t");
+  cotel_memory_exporter_fail_next(mem, 2, COTEL_EEXPORT);
+  for (int i = 0; i < 3; i++) {
+    cotel_span s;
+    cotel_span_start(t, "s", NULL, &s);
+    cotel_span_end(s, 0);
+  }
+  warn_text[0] = 0;
+  cotel_log_set(capture_log, NULL, COTEL_LOG_WARN);
+  assert_int_equal(cotel_provider_shutdown(p, 1000), 0);
+  cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
+  assert_non_null(
+      strstr(warn_text, "shutdown: 1 spans exported, 0 dropped, 2 failed"));
+  cotel_provider_destroy(p);
+}
+
+/* An exporter that never answers: only deadlines end its calls. */
+static void hang_export(cotel_exporter *self,
+                        const cotel_span_data *const *spans, size_t n,
+                        cotel_export_done_fn done, void *done_arg) {
+  (void)self;
+  (void)spans;
+  (void)n;
+  (void)done;
+  (void)done_arg;
+}
+
+static void hang_destroy(cotel_exporter *self) {
+  free(self);
+}
+
+static void
+test_provider_destroy_keeps_the_configured_shutdown_bound(void **state) {
+  (void)state;
+  cotel_exporter *hang = calloc(1, sizeof *hang);
+  assert_non_null(hang);
+  hang->name = "hang";
+  hang->export_spans = hang_export;
+  hang->destroy = hang_destroy;
+  cotel_batch_options bo;
+  cotel_batch_options_from_env(&bo);
+  bo.schedule_delay_ms = 10;
+  cotel_span_processor *sp;
+  assert_int_equal(cotel_batch_processor_new(hang, &bo, &sp), 0);
+  cotel_provider_config cfg;
+  cotel_provider *p;
+  cotel_provider_config_init(&cfg);
+  cotel_sampler_always_on(&cfg.sampler);
+  cfg.processors = &sp;
+  cfg.n_processors = 1;
+  cfg.shutdown_timeout_ms = 300; /* the default would be 5000 */
+  assert_int_equal(cotel_provider_new(&cfg, &p), 0);
+  cotel_span s;
+  cotel_span_start(cotel_provider_tracer(p, "t"), "s", NULL, &s);
+  cotel_span_end(s, 0);
+  cotel_log_set(capture_log, NULL, COTEL_LOG_WARN); /* quiet */
+  uint64_t t0 = cotel_monotonic_ns();
+  cotel_provider_destroy(p);
+  uint64_t ms = (cotel_monotonic_ns() - t0) / 1000000u;
+  cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
+  assert_true(ms >= 250);
+  assert_true(ms < 2500); /* 300 + the processor's grace, with slack */
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(
@@ -496,6 +574,9 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_provider_default_pipeline_follows_traces_exporter),
       cmocka_unit_test(test_provider_default_exporter_is_otlp),
       cmocka_unit_test(test_provider_exporter_list_gets_one_processor_each),
+      cmocka_unit_test(test_provider_shutdown_summarises_lost_spans),
+      cmocka_unit_test(
+          test_provider_destroy_keeps_the_configured_shutdown_bound),
   };
   return cotel_test_run(argc, argv, "provider", tests);
 }

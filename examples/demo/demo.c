@@ -193,12 +193,14 @@ int main(void) {
   cotel_provider_stats(provider, &st);
   cotel_provider_destroy(provider);
   uv_loop_close(loop);
-  fprintf(
-      stderr,
-      "cotel-demo: %llu spans started, %llu ended, %llu exported, "
-      "%llu dropped%s\n",
-      (unsigned long long)st.spans_started, (unsigned long long)st.spans_ended,
-      (unsigned long long)st.spans_exported,
-      (unsigned long long)st.spans_dropped, rc ? " (shutdown timed out)" : "");
+  fprintf(stderr,
+          "cotel-demo: %llu spans started, %llu ended, %llu exported, "
+          "%llu dropped, %llu failed to export%s\n",
+          (unsigned long long)st.spans_started,
+          (unsigned long long)st.spans_ended,
+          (unsigned long long)st.spans_exported,
+          (unsigned long long)st.spans_dropped,
+          (unsigned long long)st.spans_export_failed,
+          rc ? " (shutdown timed out)" : "");
   return rc ? 1 : 0;
 }

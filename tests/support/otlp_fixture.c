@@ -236,20 +236,37 @@ cotel_otlp_stats otlp_fx_stats(otlp_fx *fx) {
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static const char *log_needle;
-static unsigned log_hits;
+static unsigned log_hits, log_warn_hits, log_warns;
 
 static void log_hook(void *ud, cotel_log_level level, const char *msg) {
   (void)ud;
-  (void)level;
   pthread_mutex_lock(&log_mu);
-  if (log_needle && strstr(msg, log_needle)) log_hits++;
+  if (log_needle && strstr(msg, log_needle)) {
+    log_hits++;
+    if (level >= COTEL_LOG_WARN) log_warn_hits++;
+  }
+  if (level >= COTEL_LOG_WARN) log_warns++;
   pthread_mutex_unlock(&log_mu);
+}
+
+unsigned otlp_log_warn_hits(void) {
+  pthread_mutex_lock(&log_mu);
+  unsigned n = log_warn_hits;
+  pthread_mutex_unlock(&log_mu);
+  return n;
+}
+
+unsigned otlp_log_warns(void) {
+  pthread_mutex_lock(&log_mu);
+  unsigned n = log_warns;
+  pthread_mutex_unlock(&log_mu);
+  return n;
 }
 
 void otlp_log_capture(const char *needle) {
   pthread_mutex_lock(&log_mu);
   log_needle = needle;
-  log_hits = 0;
+  log_hits = log_warn_hits = log_warns = 0;
   pthread_mutex_unlock(&log_mu);
   if (needle)
     cotel_log_set(log_hook, NULL, COTEL_LOG_DEBUG);

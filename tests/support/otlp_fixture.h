@@ -82,6 +82,9 @@ cotel_otlp_stats otlp_fx_stats(otlp_fx *fx);
 /* Log capture: counts messages containing `needle` (set to NULL to stop). */
 void otlp_log_capture(const char *needle);
 unsigned otlp_log_hits(void);
+/* Of those, the ones logged at warn or above; and every warning. */
+unsigned otlp_log_warn_hits(void);
+unsigned otlp_log_warns(void);
 
 /* Integer meta field of request i (time_ms, len, raw_len, peer_port). */
 long otlp_fx_meta_long(otlp_fx *fx, long i, const char *key);

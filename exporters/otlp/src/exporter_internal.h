@@ -67,7 +67,8 @@ typedef struct cotel__otlp_req {
   int state;
   uv_timer_t timer;        /* backoff */
   cotel__grpc_result grpc; /* grpc: what the response said */
-  bool reused; /* h2c: sent as a stream of the established connection */
+  bool reused;     /* h2c: sent as a stream of the established connection */
+  char cause[320]; /* why the last attempt failed (diagnose.c) */
   struct curl_slist timeout_h; /* grpc: grpc-timeout, then cfg.headers */
   char timeout_line[40];
   struct cotel__otlp_req *prev, *next;
@@ -95,6 +96,10 @@ typedef struct cotel__otlp_exporter {
    * is up, and the request opening one (others wait in REQ_WAIT). */
   bool h2c_up;
   cotel__otlp_req *h2c_connector;
+  /* A failure episode: from the first failed request to the next success.
+   * Only its first failure and its end are logged at warn. */
+  bool failing;
+  uint64_t episode_failed; /* spans lost during the episode */
   uint64_t rng;
   cotel__buf scratch;
   cotel__otlp_counters c;
@@ -115,6 +120,11 @@ void cotel__otlp_call_release(cotel__otlp_call *call);
 /* End a request: rc != 0 counts its spans failed. Frees it (after its timer
  * closes) and releases its call. */
 void cotel__otlp_req_finish(cotel__otlp_req *r, int rc);
+/* One line on why a transfer failed (libcurl error, with the peer and a
+ * protocol or port hint when the failure shows one). */
+void cotel__otlp_transport_cause(const cotel__otlp_exporter *e,
+                                 const cotel__http_req *h, char *out,
+                                 size_t cap);
 /* Close every loop handle (once no request is left, after shutdown). */
 void cotel__otlp_close_all(cotel__otlp_exporter *e);
 

@@ -18,6 +18,42 @@
 
 static void h2c_kick(cotel__otlp_exporter *e);
 
+/* A request given up. The first failure of an episode is a warning with
+ * its root cause; the rest, until a success ends the episode, are debug
+ * lines (a collector that is down must not flood the log). */
+static void note_failure(cotel__otlp_req *r, int rc) {
+  cotel__otlp_exporter *e = r->e;
+  char why[400];
+  if (rc == COTEL_ETIMEDOUT && r->cause[0])
+    snprintf(why, sizeof why, "%s (gave up at the export timeout)", r->cause);
+  else if (r->cause[0])
+    snprintf(why, sizeof why, "%s", r->cause);
+  else
+    snprintf(why, sizeof why, "%s", cotel_strerror(rc));
+  e->episode_failed += r->n_spans;
+  if (!e->failing) {
+    e->failing = true;
+    cotel_log(COTEL_LOG_WARN,
+              "otlp: cannot export to %s: %s; spans are being dropped "
+              "(further failures at debug level until delivery recovers)",
+              e->cfg.url, why);
+  } else {
+    cotel_log(COTEL_LOG_DEBUG,
+              "otlp: export of %zu spans failed after %u attempt(s): %s",
+              r->n_spans, r->attempts, why);
+  }
+}
+
+/* A success ends a failure episode: one line says so. */
+static void note_success(cotel__otlp_exporter *e) {
+  if (!e->failing) return;
+  e->failing = false;
+  cotel_log(COTEL_LOG_WARN,
+            "otlp: export to %s recovered; %llu spans were lost meanwhile",
+            e->cfg.url, (unsigned long long)e->episode_failed);
+  e->episode_failed = 0;
+}
+
 void cotel__otlp_call_release(cotel__otlp_call *call) {
   if (--call->pending > 0) return;
   cotel_export_done_fn done = call->done;
@@ -41,9 +77,7 @@ void cotel__otlp_req_finish(cotel__otlp_req *r, int rc) {
   if (rc != 0) {
     ADD(e, spans_failed, r->n_spans);
     ADD(e, requests_failed, 1);
-    cotel_log(COTEL_LOG_WARN,
-              "otlp: export of %zu spans to %s failed after %u attempt(s): %s",
-              r->n_spans, e->cfg.url, r->attempts, cotel_strerror(rc));
+    note_failure(r, rc);
   }
   r->state = REQ_DONE;
   if (e->h2c_connector == r) e->h2c_connector = NULL;
@@ -146,21 +180,19 @@ static void on_success(cotel__otlp_req *r, const uint8_t *body, size_t len) {
   } else {
     ADD(e, spans_exported, r->n_spans);
   }
+  note_success(e);
   cotel__otlp_req_finish(r, 0);
 }
 
 /* libcurl failed the transfer (no complete response). */
 static void on_transport_error(cotel__otlp_req *r) {
   cotel__http_req *h = &r->h;
-  cotel_log(COTEL_LOG_DEBUG, "otlp: %s: %s", r->e->cfg.url,
-            h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->curl_rc));
-  if (cotel__otlp_curl_retryable(h->curl_rc)) {
+  cotel__otlp_transport_cause(r->e, h, r->cause, sizeof r->cause);
+  cotel_log(COTEL_LOG_DEBUG, "otlp: %s", r->cause);
+  if (cotel__otlp_curl_retryable(h->curl_rc))
     req_retry(r, -1, COTEL_ERETRY);
-  } else {
-    cotel_log(COTEL_LOG_WARN, "otlp: %s: %s", r->e->cfg.url,
-              h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->curl_rc));
+  else
     cotel__otlp_req_finish(r, COTEL_EEXPORT);
-  }
 }
 
 static void on_grpc_header(cotel__http_req *h, const char *line, size_t n) {
@@ -203,9 +235,10 @@ static void on_grpc_done(cotel__otlp_req *r) {
     return;
   }
   if (h->http_version != CURL_HTTP_VERSION_2_0) {
-    cotel_log(COTEL_LOG_WARN,
-              "otlp: %s did not answer over HTTP/2: not a gRPC server",
-              r->e->cfg.url);
+    snprintf(r->cause, sizeof r->cause,
+             "%s answered HTTP %ld over HTTP/1: not a gRPC server (an "
+             "OTLP/HTTP port? OTLP/gRPC is usually on 4317)",
+             r->e->cfg.url, h->status);
     cotel__otlp_req_finish(r, COTEL_EEXPORT);
     return;
   }
@@ -226,16 +259,14 @@ static void on_grpc_done(cotel__otlp_req *r) {
   if (r->grpc.details[0])
     has_ri = cotel__grpc_retry_info(r->grpc.details, strlen(r->grpc.details),
                                     &ri_ms);
+  snprintf(r->cause, sizeof r->cause, "answered gRPC %s%s%s",
+           cotel__grpc_code_name(code, nbuf), r->grpc.message[0] ? ": " : "",
+           r->grpc.message);
   if (cotel__grpc_retryable(code, has_ri)) {
-    cotel_log(COTEL_LOG_DEBUG, "otlp: gRPC %s (retryable)%s%s",
-              cotel__grpc_code_name(code, nbuf), r->grpc.message[0] ? ": " : "",
-              r->grpc.message);
+    cotel_log(COTEL_LOG_DEBUG, "otlp: %s (retryable)", r->cause);
     req_retry(r, has_ri ? (int64_t)ri_ms : -1, COTEL_ERETRY);
     return;
   }
-  cotel_log(COTEL_LOG_WARN, "otlp: %s answered gRPC %s%s%s", r->e->cfg.url,
-            cotel__grpc_code_name(code, nbuf), r->grpc.message[0] ? ": " : "",
-            r->grpc.message);
   cotel__otlp_req_finish(r, COTEL_EEXPORT);
 }
 
@@ -260,15 +291,19 @@ static void on_http_done(cotel__http_req *h) {
             h->retry_after, strlen(h->retry_after),
             (int64_t)(cotel_time_now_ns() / 1000000000u), &ms) == 0)
       after = (int64_t)ms;
+    snprintf(r->cause, sizeof r->cause, "answered HTTP %ld", st);
     cotel_log(COTEL_LOG_DEBUG, "otlp: HTTP %ld (retryable)", st);
     req_retry(r, after, COTEL_ERETRY);
   } else {
     /* Not retryable (OTLP spec "Failures"): the body, when it is text, says
      * why; a protobuf google.rpc.Status is not decoded. */
     int n = (int)(h->resp.len < 200 ? h->resp.len : 200);
-    cotel_log(COTEL_LOG_WARN, "otlp: %s answered HTTP %ld%s%.*s", r->e->cfg.url,
-              st, text_body(r) && n ? ": " : "", text_body(r) ? n : 0,
-              (const char *)h->resp.data);
+    snprintf(r->cause, sizeof r->cause, "answered HTTP %ld%s%.*s", st,
+             text_body(r) && n ? ": " : "", text_body(r) ? n : 0,
+             (const char *)h->resp.data);
+    if (st == 404 || st == 405 || st == 415)
+      snprintf(r->cause + strlen(r->cause), sizeof r->cause - strlen(r->cause),
+               " (is %s an OTLP/HTTP traces endpoint?)", r->e->cfg.url);
     cotel__otlp_req_finish(r, COTEL_EEXPORT);
   }
 }

@@ -52,6 +52,12 @@ typedef struct cotel_provider_config {
    * OTEL_TRACES_EXPORTER pipeline of cotel/setup.h; NULL means none. Returns
    * 0 or a COTEL_E* code. */
   int (*default_pipeline)(cotel_span_processor **procs, size_t cap, size_t *n);
+  /* Bound of the shutdown cotel_provider_destroy performs when the caller
+   * did not shut down first, in ms; 0 means
+   * COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS. A short-lived program that must not
+   * wait for an unreachable collector lowers it (OTEL_BSP_EXPORT_TIMEOUT
+   * bounds each export call too). */
+  uint32_t shutdown_timeout_ms;
 } cotel_provider_config;
 
 /* The bound cotel_provider_destroy (and a processor's destroy) puts on the
@@ -72,11 +78,13 @@ COTEL_API void cotel_provider_config_defaults(cotel_provider_config *cfg);
 COTEL_API int cotel_provider_new(const cotel_provider_config *cfg,
                                  cotel_provider **out);
 
-/* Bounded: return 0 when done or COTEL_ETIMEDOUT at the deadline. */
+/* Bounded: return 0 when done or COTEL_ETIMEDOUT at the deadline. When
+ * spans were lost (dropped, or their export failed), shutdown logs one
+ * summary line at warn: exported, dropped, failed. */
 COTEL_API int cotel_provider_force_flush(cotel_provider *p,
                                          uint64_t timeout_ms);
 COTEL_API int cotel_provider_shutdown(cotel_provider *p, uint64_t timeout_ms);
-/* Shut down (if not yet, bounded by COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS) and
+/* Shut down (if not yet, bounded by the config's shutdown_timeout_ms) and
  * free. Tracers become invalid. */
 COTEL_API void cotel_provider_destroy(cotel_provider *p);
 
