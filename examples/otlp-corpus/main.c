@@ -4,7 +4,8 @@
  * received (interop/checks/fidelity.py, jaeger.py, rotel.py).
  *
  *   cotel-otlp-corpus --endpoint URL --out FILE [--service NAME]
- *                     [--protocol protobuf|json] [--processor batch|simple]
+ *                     [--protocol protobuf|json|grpc]
+ *                     [--processor batch|simple]
  *                     [--gzip]
  *
  * Two processors see every span: the OTLP exporter under a batch (default)
@@ -22,7 +23,7 @@ static int usage(void) {
   fprintf(stderr,
           "usage: cotel-otlp-corpus --endpoint URL --out FILE [--service "
           "NAME]\n"
-          "       [--protocol protobuf|json] [--processor batch|simple] "
+          "       [--protocol protobuf|json|grpc] [--processor batch|simple] "
           "[--gzip]\n");
   return 2;
 }
@@ -62,6 +63,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--protocol")) {
       if (!strcmp(v, "json"))
         protocol = COTEL_OTLP_HTTP_JSON;
+      else if (!strcmp(v, "grpc"))
+        protocol = COTEL_OTLP_GRPC;
       else if (strcmp(v, "protobuf"))
         return usage();
     } else
@@ -131,7 +134,10 @@ int main(int argc, char **argv) {
   fprintf(stderr,
           "corpus: %zu spans recorded; otlp %s%s to %s: %llu exported, "
           "%llu failed, %llu requests\n",
-          n, protocol == COTEL_OTLP_HTTP_JSON ? "json" : "protobuf",
+          n,
+          protocol == COTEL_OTLP_HTTP_JSON ? "json"
+          : protocol == COTEL_OTLP_GRPC    ? "grpc"
+                                           : "protobuf",
           gzip ? "+gzip" : "", endpoint, (unsigned long long)st.spans_exported,
           (unsigned long long)st.spans_failed, (unsigned long long)st.requests);
   if (rc || wrc || frc || src || st.spans_failed || st.spans_exported != n ||
