@@ -7,7 +7,7 @@
 # env:   BENCH_RUNS (runs per case, default 7; the median is reported)
 #        BENCH_SCALE (multiplies iteration counts, default 1)
 #        BENCH_PEERS=0 (C only: skip Go and Rust)
-#        BENCH_OTLP_EXPORT=0 (skip the OTLP/HTTP export bench, loopback only)
+#        BENCH_OTLP_EXPORT=0 (skip the OTLP/HTTP+gRPC export bench, loopback only)
 #        BENCH_WRK=0 (skip bench/wrk.sh: cotel-hop under wrk, ~80 s)
 # Results: BUILD_DIR/bench/{c,go,rust}.json. The Rust build is cached in
 # ~/.cache/cotel-bench/rust-target; Go uses its own build cache.
@@ -81,7 +81,14 @@ hr "cotel (C)"
 # OTLP/HTTP export to a sink on 127.0.0.1 (cotel only; its own report).
 OTLPBENCH=$BUILD/bin/cotel-bench-otlp-export
 if [ "${BENCH_OTLP_EXPORT:-1}" != 0 ] && [ -x "$OTLPBENCH" ]; then
-  hr "cotel OTLP/HTTP export to a loopback sink"
+  hr "cotel OTLP/HTTP and OTLP/gRPC export to a loopback sink"
+  # The gRPC cases need grpcio (a venv, installed once into build/pyenv).
+  if PY=$(sh "$ROOT/tests/support/pyenv.sh" 2>/dev/null); then
+    COTEL_GRPC_SINK="$PY $ROOT/tests/grpc_receiver.py"
+    export COTEL_GRPC_SINK
+  else
+    say "note: grpcio could not be installed; no OTLP/gRPC cases"
+  fi
   "$OTLPBENCH" --json "$OUT/otlp.json" ||
     say "note: the OTLP export benchmark failed"
 fi

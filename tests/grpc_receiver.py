@@ -31,6 +31,9 @@ which counts connections and can cut them with a TCP reset.
   GET /received/<i>/header/<h>   a request metadata value (404 if absent)
   GET /received/<i>/meta         lines key=value: time_ms (monotonic),
                                  len, action, timeout_ms (from grpc-timeout)
+
+With --sink (for bench/bench_otlp_export.c): no relay, nothing recorded,
+every call answered OK; only /grpc_port and /received/count work.
 """
 import os
 import socket
@@ -131,6 +134,15 @@ class Relay:
 RELAY = None
 
 
+SINK_COUNT = [0]
+
+
+def sink_export(request, context):
+    with LOCK:
+        SINK_COUNT[0] += 1
+    return b""
+
+
 def export(request, context):
     md = {k.lower(): v for k, v in context.invocation_metadata()}
     remaining = context.time_remaining()
@@ -202,7 +214,9 @@ class Control(BaseHTTPRequestHandler):
         p = self.path.strip("/").split("/")
         with LOCK:
             if p == ["grpc_port"]:
-                return self.reply(200, str(RELAY.port))
+                return self.reply(200, str(RELAY.port if RELAY else GRPC_PORT[0]))
+            if p == ["received", "count"] and not RELAY:
+                return self.reply(200, str(SINK_COUNT[0]))
             if p == ["connections"]:
                 return self.reply(200, str(RELAY.accepted))
             if p == ["received", "count"]:
@@ -225,16 +239,23 @@ class Control(BaseHTTPRequestHandler):
         self.reply(404)
 
 
+GRPC_PORT = [0]
+
+
 def main():
     global RELAY
+    sink = "--sink" in sys.argv[1:]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     handler = grpc.method_handlers_generic_handler(SERVICE, {
-        "Export": grpc.unary_unary_rpc_method_handler(export),
+        "Export": grpc.unary_unary_rpc_method_handler(
+            sink_export if sink else export),
     })
     server.add_generic_rpc_handlers((handler,))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    RELAY = Relay(port)
+    GRPC_PORT[0] = port
+    if not sink:
+        RELAY = Relay(port)
     ctl = ThreadingHTTPServer(("127.0.0.1", 0), Control)
     ctl.daemon_threads = True
     print(ctl.server_address[1], flush=True)
