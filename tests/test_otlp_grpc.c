@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cotel/otlp.h"
 #include "cotel/internal/otlp_grpc.h"
@@ -435,6 +437,42 @@ static void test_http_to_an_otlp_grpc_port_is_named(void **state) {
   otlp_spans_free(s);
 }
 
+static void child_done(void *arg, int rc) {
+  *(int *)arg = rc;
+}
+
+/* A fork child starts over: its own h2c connection, not the parent's. */
+static void test_grpc_exporter_restarts_in_a_forked_child(void **state) {
+  otlp_fx *fx = *state;
+  otlp_spans *s = otlp_spans_new(3);
+  otlp_fx_start(fx);
+  assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    uv_loop_t child_loop;
+    int rc = -1;
+    if (uv_loop_init(&child_loop) != 0) _exit(10);
+    if (fx->exp->start(fx->exp, &child_loop) != 0) _exit(11);
+    fx->exp->export_spans(fx->exp, s->ptrs + 1, 1, child_done, &rc);
+    while (rc == -1 && uv_run(&child_loop, UV_RUN_ONCE)) {
+    }
+    fx->exp->shutdown(fx->exp, cotel_monotonic_ns() + 1000000000u);
+    uv_run(&child_loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&child_loop) != 0) _exit(12);
+    _exit(rc == 0 ? 0 : 13);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  /* The parent carries on, on its connection. */
+  assert_int_equal(otlp_fx_export(fx, s, 2, 1, NULL), 0);
+  assert_int_equal(cotel_test_receiver_count(&fx->rx), 3);
+  assert_int_equal(cotel_test_receiver_connections(&fx->rx), 2);
+  otlp_spans_free(s);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_grpc_frame_prefixes_flag_and_big_endian_length),
@@ -479,6 +517,9 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(
           test_grpc_shutdown_keeps_its_deadline_with_a_call_hanging,
           otlp_fx_setup_grpc, otlp_fx_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_grpc_exporter_restarts_in_a_forked_child, otlp_fx_setup_grpc,
+          otlp_fx_teardown),
       cmocka_unit_test_setup_teardown(test_grpc_to_an_otlp_http_port_is_named,
                                       otlp_fx_setup, otlp_fx_teardown),
       cmocka_unit_test_setup_teardown(test_http_to_an_otlp_grpc_port_is_named,
