@@ -39,11 +39,14 @@ void cotel__otlp_transport_cause(const cotel__otlp_exporter *e,
                                  const cotel__http_req *h, char *out,
                                  size_t cap) {
   char where[96];
-  long os_err = 0;
+  long os_err = 0, connects = 0;
   const char *detail =
       h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->curl_rc);
   peer(h, e->cfg.url, where, sizeof where);
-  if (h->easy) curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &os_err);
+  if (h->easy) {
+    curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &os_err);
+    curl_easy_getinfo(h->easy, CURLINFO_NUM_CONNECTS, &connects);
+  }
   switch (h->curl_rc) {
   case CURLE_COULDNT_CONNECT:
     if (os_err == ECONNREFUSED)
@@ -74,9 +77,9 @@ void cotel__otlp_transport_cause(const cotel__otlp_exporter *e,
   case CURLE_SEND_ERROR: /* Go's HTTP/1 server closes on the preface */
   case CURLE_HTTP2:
   case CURLE_RECV_ERROR:
-    /* A prior-knowledge HTTP/2 preface sent to an HTTP/1 server: it closes,
-     * or answers in HTTP/1. */
-    if (e->cfg.grpc && !h->http_version) {
+    /* A prior-knowledge HTTP/2 preface sent to an HTTP/1 server on a new
+     * connection: it closes, or answers in HTTP/1. */
+    if (e->cfg.grpc && !h->http_version && connects > 0) {
       snprintf(out, cap,
                "%s did not speak HTTP/2: is it an OTLP/HTTP port (usually "
                "4318)? OTLP/gRPC is usually on 4317 (%s)",

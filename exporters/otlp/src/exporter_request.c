@@ -352,6 +352,9 @@ static void req_attempt(cotel__otlp_req *r) {
     curl_easy_setopt(r->h.easy, CURLOPT_HTTP_VERSION,
                      e->h2c_up ? (long)CURL_HTTP_VERSION_2_0
                                : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    /* And a prior-knowledge request must never land on a cached
+     * connection (one a timed-out stream left behind, say). */
+    curl_easy_setopt(r->h.easy, CURLOPT_FRESH_CONNECT, e->h2c_up ? 0L : 1L);
   }
   r->attempts++;
   r->state = REQ_IN_FLIGHT;
