@@ -1,4 +1,4 @@
-/* cotel-bench-otlp-export: OTLP/HTTP export to a receiver on loopback:
+/* cotel-bench-otlp-export: OTLP export to a receiver on loopback:
  * sustained throughput, and the CPU the export thread uses per 100k spans.
  *
  * Each case builds a provider with the batch processor (batch 512) and the
@@ -6,7 +6,8 @@
  * the sink of otlp_sink.h on 127.0.0.1, a minimal HTTP/1.1 server on its own
  * libuv thread that answers 200 with an empty response. `threads` producers
  * start and end root spans with 4 attributes. Protobuf and OTLP/JSON, gzip
- * off and on, each in two modes:
+ * off and on, and OTLP/gRPC (to grpc_sink.h: grpcio in a child process,
+ * when COTEL_GRPC_SINK is set), each in two modes:
  *   saturated  `spans` spans as fast as the producers can, queue `queue`
  *              (262144): the exporter is the bottleneck and stays busy, so
  *              exported spans / wall time (first span started to the end of
@@ -65,6 +66,7 @@
 #include "cotel/cotel.h"
 #include "cotel/otlp.h"
 #include "harness.h"
+#include "grpc_sink.h"
 #include "otlp_sink.h"
 
 static size_t opt_spans = 1000000;
@@ -232,7 +234,9 @@ static void report(const char *cname, const char *what, double v,
 typedef struct bench_case {
   const char *name;
   bool json, gzip, paced;
+  bool grpc; /* OTLP/gRPC to grpc_sink.h instead of OTLP/HTTP */
   sink s;
+  grpc_sink gs;
   probe *pb;
   cotel_exporter *otlp;
   cotel_provider *prov;
@@ -242,12 +246,14 @@ typedef struct bench_case {
 static void setup(bench_case *c) {
   char url[64];
   int rc;
-  sink_start(&c->s, c->json);
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", c->s.port);
+  if (!c->grpc) sink_start(&c->s, c->json);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d",
+           c->grpc ? c->gs.port : c->s.port);
   cotel_otlp_options oo;
   cotel_otlp_options_default(&oo);
   oo.endpoint = url;
   oo.protocol = c->json ? COTEL_OTLP_HTTP_JSON : COTEL_OTLP_HTTP_PROTOBUF;
+  if (c->grpc) oo.protocol = COTEL_OTLP_GRPC;
   oo.compression =
       c->gzip ? COTEL_OTLP_COMPRESSION_GZIP : COTEL_OTLP_COMPRESSION_NONE;
   oo.timeout_ms = 30000;
@@ -283,13 +289,20 @@ static void setup(bench_case *c) {
 static void run_case(bench_case *c) {
   if (opt_only && !strstr(c->name, opt_only)) return;
   if (c->paced && opt_rate <= 0) return;
+  if (c->grpc && grpc_sink_start(&c->gs) != 0) {
+    printf("# %s skipped: no gRPC sink (COTEL_GRPC_SINK unset or failed)\n",
+           c->name);
+    grpc_sink_stop(&c->gs);
+    return;
+  }
   setup(c);
   size_t total = c->paced ? opt_paced_spans : opt_spans;
   cotel_otlp_stats st0, st1;
   cotel_stats ps0, ps1;
   cotel_otlp_exporter_stats(c->otlp, &st0);
   cotel_provider_stats(c->prov, &ps0);
-  uint64_t sink_req0 = atomic_load(&c->s.requests);
+  uint64_t sink_req0 =
+      c->grpc ? grpc_sink_requests(&c->gs) : atomic_load(&c->s.requests);
 
   producer *prs = calloc(opt_threads, sizeof *prs);
   pthread_barrier_t go;
@@ -304,7 +317,8 @@ static void run_case(bench_case *c) {
     if ((rc = pthread_create(&prs[i].thread, NULL, produce, &prs[i])))
       die("pthread_create", rc);
   }
-  uint64_t exp0 = cpu_ns(c->pb->cpu), sink0 = cpu_ns(c->s.cpu);
+  uint64_t exp0 = cpu_ns(c->pb->cpu);
+  uint64_t sink0 = c->grpc ? grpc_sink_cpu_ns(&c->gs) : cpu_ns(c->s.cpu);
   uint64_t main0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
   uint64_t proc0 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
   uint64_t calls0 = atomic_load(&c->pb->calls);
@@ -321,7 +335,8 @@ static void run_case(bench_case *c) {
   int frc = cotel_provider_force_flush(c->prov, 60000);
   uint64_t t1 = bench_now_ns();
   uint64_t exp_cpu = cpu_ns(c->pb->cpu) - exp0;
-  uint64_t sink_cpu = cpu_ns(c->s.cpu) - sink0;
+  uint64_t sink_cpu =
+      (c->grpc ? grpc_sink_cpu_ns(&c->gs) : cpu_ns(c->s.cpu)) - sink0;
   uint64_t main_cpu = cpu_ns(CLOCK_THREAD_CPUTIME_ID) - main0;
   uint64_t proc_cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - proc0;
   uint64_t calls = atomic_load(&c->pb->calls) - calls0;
@@ -337,8 +352,9 @@ static void run_case(bench_case *c) {
   uint64_t bytes = st1.bytes_sent - st0.bytes_sent;
   double wall_s = (double)(t1 - t0) / 1e9;
   double per100k = exported ? 1e5 / (double)exported : 0;
+  /* The gRPC sink is another process: not in proc_cpu. */
   double other = (double)proc_cpu - (double)prod_cpu - (double)exp_cpu -
-                 (double)sink_cpu - (double)main_cpu;
+                 (c->grpc ? 0 : (double)sink_cpu) - (double)main_cpu;
 
   if (!c->paced)
     report(c->name, "throughput", (double)exported / wall_s, "spans/s");
@@ -362,13 +378,18 @@ static void run_case(bench_case *c) {
          "%llu); %.2f s wall, producers done at %.2f s%s\n",
          (unsigned long long)exported, (unsigned long long)failed,
          (unsigned long long)(st1.requests - st0.requests),
-         (unsigned long long)(atomic_load(&c->s.requests) - sink_req0), wall_s,
-         (double)(t_prod - t0) / 1e9, frc ? "; flush TIMED OUT" : "");
+         (unsigned long long)((c->grpc ? grpc_sink_requests(&c->gs)
+                                       : atomic_load(&c->s.requests)) -
+                              sink_req0),
+         wall_s, (double)(t_prod - t0) / 1e9, frc ? "; flush TIMED OUT" : "");
   if (exported + failed + dropped != total)
     printf("  note: %lld spans unaccounted for\n",
            (long long)(total - exported - failed - dropped));
   cotel_provider_destroy(c->prov);
-  sink_stop(&c->s);
+  if (c->grpc)
+    grpc_sink_stop(&c->gs);
+  else
+    sink_stop(&c->s);
 }
 
 /* ---- main ---- */
@@ -460,10 +481,13 @@ int main(int argc, char **argv) {
   static bench_case cases[] = {
       {.name = "otlp_protobuf"},
       {.name = "otlp_protobuf_gzip", .gzip = true},
+      {.name = "otlp_grpc", .grpc = true},
+      {.name = "otlp_grpc_gzip", .grpc = true, .gzip = true},
       {.name = "otlp_json", .json = true},
       {.name = "otlp_json_gzip", .json = true, .gzip = true},
       {.name = "otlp_protobuf_paced", .paced = true},
       {.name = "otlp_protobuf_gzip_paced", .gzip = true, .paced = true},
+      {.name = "otlp_grpc_paced", .grpc = true, .paced = true},
       {.name = "otlp_json_paced", .json = true, .paced = true},
       {.name = "otlp_json_gzip_paced",
        .json = true,

@@ -33,9 +33,16 @@ peer_start() {
   [[ -x $bin ]] || { echo "peers.sh: no binary $bin" >&2; return 1; }
   : "${COLLECTOR_OTLP_HTTP:?peers.sh: COLLECTOR_OTLP_HTTP is not set}"
   log=$(mktemp "${TMPDIR:-/tmp}/peer-$name.XXXXXX")
+  # cotel hops export over OTLP/gRPC when COTEL_HOP_OTLP_PROTOCOL=grpc
+  # (checks/chains.py); every other peer, and cotel by default, over HTTP.
+  local endpoint=$COLLECTOR_OTLP_HTTP protocol=http/protobuf
+  if [[ $kind == c && ${COTEL_HOP_OTLP_PROTOCOL:-} == grpc ]]; then
+    endpoint=${COLLECTOR_OTLP_GRPC:?peers.sh: COLLECTOR_OTLP_GRPC is not set}
+    protocol=grpc
+  fi
   OTEL_TRACES_EXPORTER=otlp \
-    OTEL_EXPORTER_OTLP_ENDPOINT=$COLLECTOR_OTLP_HTTP \
-    OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    OTEL_EXPORTER_OTLP_ENDPOINT=$endpoint \
+    OTEL_EXPORTER_OTLP_PROTOCOL=$protocol \
     OTEL_PROPAGATORS=tracecontext,baggage \
     OTEL_BSP_SCHEDULE_DELAY=${OTEL_BSP_SCHEDULE_DELAY:-200} \
     OTEL_BSP_MAX_QUEUE_SIZE=${OTEL_BSP_MAX_QUEUE_SIZE:-65536} \

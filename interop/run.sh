@@ -10,7 +10,8 @@
 #    file exporter out), Jaeger v2 (memory storage) and rotel (forwarding
 #    to the collector), and exports where they listen:
 #      COLLECTOR_OTLP_HTTP COLLECTOR_OTLP_GRPC COLLECTOR_OUT
-#      JAEGER_OTLP_HTTP JAEGER_QUERY  ROTEL_OTLP_HTTP
+#      JAEGER_OTLP_HTTP JAEGER_OTLP_GRPC JAEGER_QUERY
+#      ROTEL_OTLP_HTTP ROTEL_OTLP_GRPC
 #      INTEROP_CACHE INTEROP_BIN INTEROP_ROOT INTEROP_WORK
 #    (a *_ERROR variable instead when one of them did not start).
 # 3. Runs, in name order, every executable interop/checks/*.sh (sh) and
@@ -181,6 +182,7 @@ if [ -x "$jaeger" ]; then
   if interop_wait_port "$jae_http" 60 "$(interop_pid_of jaeger)" &&
     interop_wait_port "$jae_query" 30 "$(interop_pid_of jaeger)"; then
     export JAEGER_OTLP_HTTP="http://127.0.0.1:$jae_http"
+    export JAEGER_OTLP_GRPC="http://127.0.0.1:$jae_grpc"
     export JAEGER_QUERY="http://127.0.0.1:$jae_query"
   else
     show_log jaeger
@@ -201,6 +203,7 @@ if [ -x "$rotel" ]; then
     --pid-file "$INTEROP_WORK/rotel.pid" --log-file "$INTEROP_WORK/rotel-agent.log"
   if interop_wait_port "$rotel_http" 30 "$(interop_pid_of rotel)"; then
     export ROTEL_OTLP_HTTP="http://127.0.0.1:$rotel_http"
+    export ROTEL_OTLP_GRPC="http://127.0.0.1:$rotel_grpc"
   else
     show_log rotel
     export ROTEL_ERROR="rotel did not start (log: $INTEROP_WORK/rotel.log)"

@@ -12,7 +12,7 @@
 #        BENCH_RUNS (timed runs per case per round, default 3, quick 1)
 #        BENCH_SCALE (multiplies iteration counts, default 1, quick 0.25)
 #        BENCH_PEERS=0 (C only: skip Go and Rust)
-#        BENCH_OTLP_EXPORT=0 (skip the OTLP/HTTP export bench; quick skips it)
+#        BENCH_OTLP_EXPORT=0 (skip the OTLP/HTTP+gRPC export bench; quick skips it)
 #        BENCH_WRK=0 (skip bench/wrk.sh), BENCH_AB=0 (skip bench/ab.sh)
 # Results: BUILD_DIR/bench/results.json (+ results.md, chart.svg,
 # rounds/*.json). The Rust build is cached in ~/.cache/cotel-bench/rust-target;
@@ -116,7 +116,14 @@ done
 # OTLP/HTTP export to a sink on 127.0.0.1 (cotel only; its own report).
 OTLPBENCH=$BUILD/bin/cotel-bench-otlp-export
 if [ "${BENCH_OTLP_EXPORT:-1}" != 0 ] && [ -x "$OTLPBENCH" ]; then
-  hr "cotel OTLP/HTTP export to a loopback sink"
+  hr "cotel OTLP/HTTP and OTLP/gRPC export to a loopback sink"
+  # The gRPC cases need grpcio (a venv, installed once into build/pyenv).
+  if PY=$(sh "$ROOT/tests/support/pyenv.sh" 2>/dev/null); then
+    COTEL_GRPC_SINK="$PY $ROOT/tests/grpc_receiver.py"
+    export COTEL_GRPC_SINK
+  else
+    say "note: grpcio could not be installed; no OTLP/gRPC cases"
+  fi
   "$OTLPBENCH" --json "$OUT/otlp.json" ||
     say "note: the OTLP export benchmark failed"
 fi

@@ -111,12 +111,32 @@ static void test_otlp_code_overrides_env(void **state) {
   assert_int_equal(o.timeout_ms, 42);
 }
 
-static void test_otlp_grpc_protocol_warns_and_uses_protobuf(void **state) {
+static void test_otlp_grpc_protocol_defaults_to_port_4317(void **state) {
   cotel_otlp_options o;
   (void)state;
   setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", 1);
   cotel_otlp_options_from_env(&o);
-  assert_int_equal(o.protocol, COTEL_OTLP_HTTP_PROTOBUF);
+  assert_int_equal(o.protocol, COTEL_OTLP_GRPC);
+  assert_string_equal(url_of(&o),
+                      "http://localhost:4317"
+                      "/opentelemetry.proto.collector.trace.v1.TraceService/"
+                      "Export");
+  /* An endpoint given for gRPC names the server; the method's path is
+   * appended to it, whichever variable set it. */
+  setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc", 1);
+  setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", 1);
+  setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector:4317/", 1);
+  cotel_otlp_options_from_env(&o);
+  assert_int_equal(o.protocol, COTEL_OTLP_GRPC);
+  assert_string_equal(url_of(&o),
+                      "https://collector:4317"
+                      "/opentelemetry.proto.collector.trace.v1.TraceService/"
+                      "Export");
+}
+
+static void test_otlp_unknown_protocol_warns_and_uses_protobuf(void **state) {
+  cotel_otlp_options o;
+  (void)state;
   setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon", 1);
   cotel_otlp_options_from_env(&o);
   assert_int_equal(o.protocol, COTEL_OTLP_HTTP_PROTOBUF);
@@ -265,7 +285,9 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup(test_otlp_traces_variables_win_over_general_ones,
                              clear_env),
       cmocka_unit_test_setup(test_otlp_code_overrides_env, clear_env),
-      cmocka_unit_test_setup(test_otlp_grpc_protocol_warns_and_uses_protobuf,
+      cmocka_unit_test_setup(test_otlp_grpc_protocol_defaults_to_port_4317,
+                             clear_env),
+      cmocka_unit_test_setup(test_otlp_unknown_protocol_warns_and_uses_protobuf,
                              clear_env),
       cmocka_unit_test_setup(test_otlp_invalid_env_values_keep_defaults,
                              clear_env),

@@ -359,8 +359,56 @@ static void test_otlp_export_after_shutdown_fails_at_once(void **state) {
   otlp_spans_free(s);
 }
 
+/* Issue 10: the first failure of an episode is one warning with the root
+ * cause and the endpoint; later ones are not warnings. */
+static void
+test_otlp_refused_connection_warns_once_with_its_cause(void **state) {
+  otlp_fx *fx = *state;
+  otlp_spans *s = otlp_spans_new(1);
+  char url[64], needle[128];
+  int port = cotel_test_unused_port();
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+  snprintf(needle, sizeof needle,
+           "connection refused to 127.0.0.1:%d (no collector listening?)",
+           port);
+  fx->opts.endpoint = url;
+  fx->opts.retry_max_attempts = 2;
+  otlp_fx_start(fx);
+  otlp_log_capture(needle);
+  for (int i = 0; i < 3; i++)
+    assert_int_not_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
+  assert_int_equal(otlp_log_warn_hits(), 1);
+  assert_int_equal(otlp_log_warns(), 1);
+  assert_true(otlp_log_hits() >= 3); /* the rest at debug level */
+  assert_int_equal(otlp_fx_stats(fx).spans_failed, 3);
+  otlp_spans_free(s);
+}
+
+static void test_otlp_recovery_after_failures_is_one_line(void **state) {
+  otlp_fx *fx = *state;
+  otlp_spans *s = otlp_spans_new(2);
+  otlp_fx_start(fx);
+  assert_int_equal(
+      cotel_test_receiver_script(&fx->rx, "status 400\nstatus 400\nok\nok"), 0);
+  otlp_log_capture("recovered; 4 spans were lost meanwhile");
+  assert_int_equal(otlp_fx_export(fx, s, 0, 2, NULL), COTEL_EEXPORT);
+  assert_int_equal(otlp_fx_export(fx, s, 0, 2, NULL), COTEL_EEXPORT);
+  assert_int_equal(otlp_fx_export(fx, s, 0, 2, NULL), 0);
+  assert_int_equal(otlp_fx_export(fx, s, 0, 2, NULL), 0);
+  assert_int_equal(otlp_log_warn_hits(), 1);
+  /* The first failure and the recovery: two warnings in all. */
+  assert_int_equal(otlp_log_warns(), 2);
+  otlp_spans_free(s);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(
+          test_otlp_refused_connection_warns_once_with_its_cause, otlp_fx_setup,
+          otlp_fx_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_otlp_recovery_after_failures_is_one_line, otlp_fx_setup,
+          otlp_fx_teardown),
       cmocka_unit_test_setup_teardown(
           test_otlp_400_is_not_retried_and_counts_spans_failed, otlp_fx_setup,
           otlp_fx_teardown),

@@ -404,11 +404,10 @@ test_provider_default_pipeline_follows_traces_exporter(void **state) {
 }
 
 /* The exporter is really the OTLP one: an endpoint it must refuse (not
- * http/https) makes provider_new fail, whether otlp was named or chosen
- * because an OTLP endpoint variable is set. Without that variable the
- * default stays console. */
-static void
-test_provider_otlp_endpoint_makes_otlp_the_default_exporter(void **state) {
+ * http/https) makes provider_new fail, whether otlp was named, is in a
+ * list, or is the default (OTel SDK configuration: OTEL_TRACES_EXPORTER
+ * defaults to otlp). */
+static void test_provider_default_exporter_is_otlp(void **state) {
   (void)state;
   static const struct {
     const char *exporter, *endpoint_var;
@@ -417,6 +416,7 @@ test_provider_otlp_endpoint_makes_otlp_the_default_exporter(void **state) {
       {"otlp", "OTEL_EXPORTER_OTLP_ENDPOINT", true},
       {NULL, "OTEL_EXPORTER_OTLP_ENDPOINT", true},
       {NULL, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", true},
+      {"console, otlp", "OTEL_EXPORTER_OTLP_ENDPOINT", true},
       {"console", "OTEL_EXPORTER_OTLP_ENDPOINT", false},
       {NULL, NULL, false},
   };
@@ -444,6 +444,119 @@ test_provider_otlp_endpoint_makes_otlp_the_default_exporter(void **state) {
   cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
 }
 
+/* OTel SDK configuration "Exporter Selection": a list, one processor per
+ * named exporter, duplicates once; an unknown name is a warning naming
+ * the accepted values; "none" wins over the rest. */
+static void test_provider_exporter_list_gets_one_processor_each(void **state) {
+  (void)state;
+  static const struct {
+    const char *value;
+    size_t n;
+    const char *warning;
+  } cases[] = {
+      {"otlp,console", 2, NULL},
+      {" console , otlp , console ", 2, NULL},
+      {"console,zipkin", 1, "console, otlp, otlp/file, none"},
+      {"otlp,none", 0, "none"},
+  };
+  cotel_log_set(capture_log, NULL, COTEL_LOG_WARN);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    cotel_span_processor *procs[COTEL_MAX_DEFAULT_PROCESSORS];
+    size_t n = 99;
+    warn_text[0] = 0;
+    setenv("OTEL_TRACES_EXPORTER", cases[i].value, 1);
+    assert_int_equal(
+        cotel_pipeline_from_env(procs, COTEL_MAX_DEFAULT_PROCESSORS, &n), 0);
+    assert_int_equal(n, cases[i].n);
+    if (cases[i].warning)
+      assert_non_null(strstr(warn_text, cases[i].warning));
+    else
+      assert_string_equal(warn_text, "");
+    for (size_t k = 0; k < n; k++)
+      procs[k]->destroy(procs[k]);
+  }
+  unsetenv("OTEL_TRACES_EXPORTER");
+  cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
+}
+
+/* Issue 10: when spans were lost, shutdown says so in one warning. */
+static void test_provider_shutdown_summarises_lost_spans(void **state) {
+  (void)state;
+  cotel_exporter *mem;
+  cotel_span_processor *sp;
+  cotel_memory_exporter_new(&mem);
+  cotel_simple_processor_new(mem, &sp);
+  cotel_provider_config cfg;
+  cotel_provider *p;
+  cotel_provider_config_init(&cfg);
+  cotel_sampler_always_on(&cfg.sampler);
+  cfg.processors = &sp;
+  cfg.n_processors = 1;
+  assert_int_equal(cotel_provider_new(&cfg, &p), 0);
+  cotel_tracer *t = cotel_provider_tracer(p, "t");
+  cotel_memory_exporter_fail_next(mem, 2, COTEL_EEXPORT);
+  for (int i = 0; i < 3; i++) {
+    cotel_span s;
+    cotel_span_start(t, "s", NULL, &s);
+    cotel_span_end(s, 0);
+  }
+  warn_text[0] = 0;
+  cotel_log_set(capture_log, NULL, COTEL_LOG_WARN);
+  assert_int_equal(cotel_provider_shutdown(p, 1000), 0);
+  cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
+  assert_non_null(
+      strstr(warn_text, "shutdown: 1 spans exported, 0 dropped, 2 failed"));
+  cotel_provider_destroy(p);
+}
+
+/* An exporter that never answers: only deadlines end its calls. */
+static void hang_export(cotel_exporter *self,
+                        const cotel_span_data *const *spans, size_t n,
+                        cotel_export_done_fn done, void *done_arg) {
+  (void)self;
+  (void)spans;
+  (void)n;
+  (void)done;
+  (void)done_arg;
+}
+
+static void hang_destroy(cotel_exporter *self) {
+  free(self);
+}
+
+static void
+test_provider_destroy_keeps_the_configured_shutdown_bound(void **state) {
+  (void)state;
+  cotel_exporter *hang = calloc(1, sizeof *hang);
+  assert_non_null(hang);
+  hang->name = "hang";
+  hang->export_spans = hang_export;
+  hang->destroy = hang_destroy;
+  cotel_batch_options bo;
+  cotel_batch_options_from_env(&bo);
+  bo.schedule_delay_ms = 10;
+  cotel_span_processor *sp;
+  assert_int_equal(cotel_batch_processor_new(hang, &bo, &sp), 0);
+  cotel_provider_config cfg;
+  cotel_provider *p;
+  cotel_provider_config_init(&cfg);
+  cotel_sampler_always_on(&cfg.sampler);
+  cfg.processors = &sp;
+  cfg.n_processors = 1;
+  cfg.shutdown_timeout_ms = 300; /* the default would be 5000 */
+  assert_int_equal(cotel_provider_new(&cfg, &p), 0);
+  cotel_span s;
+  cotel_span_start(cotel_provider_tracer(p, "t"), "s", NULL, &s);
+  cotel_span_end(s, 0);
+  cotel_log_set(capture_log, NULL, COTEL_LOG_WARN); /* quiet */
+  uint64_t t0 = cotel_monotonic_ns();
+  cotel_provider_destroy(p);
+  uint64_t ms = (cotel_monotonic_ns() - t0) / 1000000u;
+  cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
+  assert_true(ms >= 250);
+  assert_true(ms < 2500); /* 300 + the processor's grace, with slack */
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(
@@ -459,8 +572,11 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_provider_global_is_set_and_cleared_on_destroy),
       cmocka_unit_test(test_provider_new_rejects_bad_arguments_and_frees_owned),
       cmocka_unit_test(test_provider_default_pipeline_follows_traces_exporter),
+      cmocka_unit_test(test_provider_default_exporter_is_otlp),
+      cmocka_unit_test(test_provider_exporter_list_gets_one_processor_each),
+      cmocka_unit_test(test_provider_shutdown_summarises_lost_spans),
       cmocka_unit_test(
-          test_provider_otlp_endpoint_makes_otlp_the_default_exporter),
+          test_provider_destroy_keeps_the_configured_shutdown_bound),
   };
   return cotel_test_run(argc, argv, "provider", tests);
 }

@@ -8,9 +8,10 @@
  *       step spans           <- created while the coroutines interleave
  *
  * No context is passed by hand: each callback and coroutine finds its parent
- * in the slot that carried it. Configuration comes from OTEL_* variables;
- * with none, the console exporter prints the tree when the provider shuts
- * down. */
+ * in the slot that carried it. Configuration comes from OTEL_* variables.
+ * The SDK's default exporter is otlp (as the spec says); the demo picks the
+ * console exporter itself unless OTEL_TRACES_EXPORTER is set, so that it
+ * prints its tree with no collector running. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,9 +145,20 @@ static void drive_coroutines(uv_idle_t *h) {
 int main(void) {
   cotel_provider_config cfg;
   cotel_provider *provider;
+  cotel_span_processor *console = NULL;
   cotel_provider_config_init(&cfg);
   if (!cfg.service_name && !getenv("OTEL_SERVICE_NAME"))
     cfg.service_name = "cotel-demo";
+  if (!getenv("OTEL_TRACES_EXPORTER")) {
+    cotel_exporter *exp = NULL;
+    if (cotel_console_exporter_new(NULL, &exp) != 0 ||
+        cotel_batch_processor_new(exp, NULL, &console) != 0) {
+      fprintf(stderr, "cotel-demo: cannot create the console exporter\n");
+      return 1;
+    }
+    cfg.processors = &console;
+    cfg.n_processors = 1;
+  }
   int rc = cotel_provider_new(&cfg, &provider);
   if (rc != 0) {
     fprintf(stderr, "cotel-demo: provider: %s\n", cotel_strerror(rc));
@@ -181,12 +193,14 @@ int main(void) {
   cotel_provider_stats(provider, &st);
   cotel_provider_destroy(provider);
   uv_loop_close(loop);
-  fprintf(
-      stderr,
-      "cotel-demo: %llu spans started, %llu ended, %llu exported, "
-      "%llu dropped%s\n",
-      (unsigned long long)st.spans_started, (unsigned long long)st.spans_ended,
-      (unsigned long long)st.spans_exported,
-      (unsigned long long)st.spans_dropped, rc ? " (shutdown timed out)" : "");
+  fprintf(stderr,
+          "cotel-demo: %llu spans started, %llu ended, %llu exported, "
+          "%llu dropped, %llu failed to export%s\n",
+          (unsigned long long)st.spans_started,
+          (unsigned long long)st.spans_ended,
+          (unsigned long long)st.spans_exported,
+          (unsigned long long)st.spans_dropped,
+          (unsigned long long)st.spans_export_failed,
+          rc ? " (shutdown timed out)" : "");
   return rc ? 1 : 0;
 }

@@ -4,7 +4,8 @@
  * received (interop/checks/fidelity.py, jaeger.py, rotel.py).
  *
  *   cotel-otlp-corpus --endpoint URL --out FILE [--service NAME]
- *                     [--protocol protobuf|json] [--processor batch|simple]
+ *                     [--protocol protobuf|json|grpc]
+ *                     [--processor batch|simple]
  *                     [--gzip]
  *   cotel-otlp-corpus --file OTLP.jsonl --out FILE [--service NAME] ...
  *
@@ -27,7 +28,7 @@ static int usage(void) {
   fprintf(stderr,
           "usage: cotel-otlp-corpus --endpoint URL --out FILE [--service "
           "NAME]\n"
-          "       [--protocol protobuf|json] [--processor batch|simple] "
+          "       [--protocol protobuf|json|grpc] [--processor batch|simple] "
           "[--gzip]\n"
           "       cotel-otlp-corpus --file OTLP.jsonl --out FILE [...]\n");
   return 2;
@@ -70,6 +71,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--protocol")) {
       if (!strcmp(v, "json"))
         protocol = COTEL_OTLP_HTTP_JSON;
+      else if (!strcmp(v, "grpc"))
+        protocol = COTEL_OTLP_GRPC;
       else if (strcmp(v, "protobuf"))
         return usage();
     } else
@@ -159,6 +162,7 @@ int main(int argc, char **argv) {
           n,
           file_path                          ? "file"
           : protocol == COTEL_OTLP_HTTP_JSON ? "json"
+          : protocol == COTEL_OTLP_GRPC      ? "grpc"
                                              : "protobuf",
           gzip ? "+gzip" : "", file_path ? file_path : endpoint,
           (unsigned long long)st.spans_exported,

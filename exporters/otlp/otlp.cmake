@@ -14,7 +14,8 @@ set(_otlp_protos
     opentelemetry/proto/common/v1/common
     opentelemetry/proto/resource/v1/resource
     opentelemetry/proto/trace/v1/trace
-    opentelemetry/proto/collector/trace/v1/trace_service)
+    opentelemetry/proto/collector/trace/v1/trace_service
+    cotel/grpc/status)
 
 set(_otlp_proto_files "")
 set(_otlp_gen_c "")

@@ -216,6 +216,13 @@ def main():
         for label in ["chains %s" % c[0] for c in CHAINS]:
             hoplib.row(label, "no collector: %s" % os.environ["COLLECTOR_ERROR"], False)
         return 1
+    # The chains run with cotel's hops exporting over OTLP/gRPC (the
+    # other checks cover cotel over OTLP/HTTP); the Go and Rust peers keep
+    # OTLP/HTTP.
+    if os.environ.get("COLLECTOR_OTLP_GRPC"):
+        os.environ["COTEL_HOP_OTLP_PROTOCOL"] = "grpc"
+        print("chains: cotel hops export over OTLP/gRPC to %s" % os.environ["COLLECTOR_OTLP_GRPC"],
+              flush=True)
     store = hoplib.SpanStore()
     failed = False
     for k, (label, kinds) in enumerate(CHAINS):

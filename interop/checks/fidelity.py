@@ -371,6 +371,7 @@ def row(name, counts, ok):
 
 def main():
     endpoint = os.environ.get("COLLECTOR_OTLP_HTTP")
+    grpc_endpoint = os.environ.get("COLLECTOR_OTLP_GRPC")
     out_path = os.environ.get("COLLECTOR_OUT")
     if not endpoint or not out_path:
         print("fidelity: COLLECTOR_OTLP_HTTP and COLLECTOR_OUT must be set")
@@ -381,10 +382,19 @@ def main():
         ("json", ["--protocol", "json", "--processor", "batch"]),
         ("protobuf+gzip", ["--protocol", "protobuf", "--processor", "simple", "--gzip"]),
     ]
+    # The same corpus over OTLP/gRPC (libcurl HTTP/2, no gRPC library), plain
+    # and gzip, to the collector's gRPC receiver.
+    if grpc_endpoint:
+        runs += [
+            ("grpc", ["--protocol", "grpc", "--processor", "batch"]),
+            ("grpc+gzip", ["--protocol", "grpc", "--processor", "simple", "--gzip"]),
+        ]
     ok = True
     for label, args in runs:
-        print("fidelity: corpus over OTLP/HTTP %s -> collector" % label, flush=True)
-        corpus, err = run_corpus(label, endpoint, args, work)
+        grpc = label.startswith("grpc")
+        print("fidelity: corpus over OTLP/%s %s -> collector" % ("gRPC" if grpc else "HTTP", label),
+              flush=True)
+        corpus, err = run_corpus(label, grpc_endpoint if grpc else endpoint, args, work)
         if err:
             print("  " + err)
             ok = row("fidelity %s" % label, err, False) and ok

@@ -15,6 +15,7 @@ check's code, with three allowances for what Jaeger does by design:
   a fixed timestamp in the past): reported, not compared.
 
 Environment (set by interop/run.sh): INTEROP_BIN, JAEGER_OTLP_HTTP,
+JAEGER_OTLP_GRPC (optional: the same checks over OTLP/gRPC),
 JAEGER_QUERY (or JAEGER_ERROR), INTEROP_WORK."""
 
 import json
@@ -52,17 +53,28 @@ def fetch_trace(query, trace_id):
 def main():
     query = os.environ.get("JAEGER_QUERY")
     endpoint = os.environ.get("JAEGER_OTLP_HTTP")
+    grpc_endpoint = os.environ.get("JAEGER_OTLP_GRPC")
     if not query or not endpoint:
         err = os.environ.get("JAEGER_ERROR", "JAEGER_QUERY / JAEGER_OTLP_HTTP not set")
         print("jaeger: " + err)
         row("jaeger", err, False)
         return 1
-    print("jaeger: corpus over OTLP/HTTP protobuf -> Jaeger v2, read back from %s" % query,
-          flush=True)
-    corpus, err = run_corpus("jaeger", endpoint, ["--protocol", "protobuf"], workdir())
+    rc = check("jaeger", "OTLP/HTTP protobuf", query, endpoint, ["--protocol", "protobuf"])
+    # The same corpus over OTLP/gRPC, plain and gzip.
+    if grpc_endpoint:
+        rc |= check("jaeger grpc", "OTLP/gRPC", query, grpc_endpoint,
+                    ["--protocol", "grpc"])
+        rc |= check("jaeger grpc+gzip", "OTLP/gRPC gzip", query, grpc_endpoint,
+                    ["--protocol", "grpc", "--gzip"])
+    return rc
+
+
+def check(name, how, query, endpoint, args):
+    print("jaeger: corpus over %s -> Jaeger v2, read back from %s" % (how, query), flush=True)
+    corpus, err = run_corpus(name, endpoint, args, workdir())
     if err:
         print("  " + err)
-        row("jaeger", err, False)
+        row(name, err, False)
         return 1
     spans = corpus["spans"]
     by_trace = {}
@@ -143,7 +155,7 @@ def main():
     counts = "%d/%d spans in %d traces, %d/%d parent refs ok, %d fields compared, %d mismatches" % (
         found, len(spans), len(by_trace), parents_ok, len(spans), c.fields, len(c.mismatches))
     ok = found == len(spans) and parents_ok == len(spans) and not c.mismatches
-    row("jaeger", counts, ok)
+    row(name, counts, ok)
     return 0 if ok else 1
 
 

@@ -9,7 +9,8 @@ rotel 0.0.2, the only version published on npm, answers 400 to OTLP/HTTP
 JSON, so only protobuf (plain and gzip) is sent through it.
 
 Environment (set by interop/run.sh): INTEROP_BIN, ROTEL_OTLP_HTTP (or
-ROTEL_ERROR), COLLECTOR_OUT, INTEROP_WORK."""
+ROTEL_ERROR), ROTEL_OTLP_GRPC (optional: also over OTLP/gRPC), COLLECTOR_OUT,
+INTEROP_WORK."""
 
 import os
 import sys
@@ -25,15 +26,25 @@ def main():
         print("rotel: " + err)
         row("rotel", err, False)
         return 1
+    grpc_endpoint = os.environ.get("ROTEL_OTLP_GRPC")
     work = workdir()
     ok = True
-    for label, args in [
+    runs = [
         ("protobuf", ["--protocol", "protobuf", "--processor", "batch"]),
         ("protobuf+gzip", ["--protocol", "protobuf", "--processor", "simple", "--gzip"]),
-    ]:
-        print("rotel: corpus over OTLP/HTTP %s -> rotel -> OTLP/gRPC -> collector" % label,
-              flush=True)
-        corpus, err = run_corpus("rotel " + label, endpoint, args, work)
+    ]
+    # The same corpus into rotel's OTLP/gRPC receiver, plain and gzip.
+    if grpc_endpoint:
+        runs += [
+            ("grpc", ["--protocol", "grpc", "--processor", "batch"]),
+            ("grpc+gzip", ["--protocol", "grpc", "--processor", "simple", "--gzip"]),
+        ]
+    for label, args in runs:
+        grpc = label.startswith("grpc")
+        print("rotel: corpus over OTLP/%s %s -> rotel -> OTLP/gRPC -> collector"
+              % ("gRPC" if grpc else "HTTP", label), flush=True)
+        corpus, err = run_corpus("rotel " + label, grpc_endpoint if grpc else endpoint,
+                                 args, work)
         if err:
             print("  " + err)
             ok = row("rotel %s" % label, err, False) and ok

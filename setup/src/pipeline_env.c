@@ -1,8 +1,8 @@
 /* The default span pipeline: OTEL_TRACES_EXPORTER (OTel SDK configuration,
- * "Exporter Selection"), each named exporter behind its own batch
- * processor. Unset, it is console (a trace with no collector should still be
- * visible) unless an OTLP endpoint variable is set, which says where to
- * send: then otlp. Exporters are found by name in a small registry. */
+ * "Exporter Selection"), a comma-separated list, each named exporter behind
+ * its own batch processor. Unset, it is otlp, as the spec says (a program
+ * that wants the console tree by default, like cotel-demo, builds its own
+ * processor). Exporters are found by name in a small registry. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -151,11 +151,7 @@ int cotel_pipeline_from_env(cotel_span_processor **procs, size_t cap,
   if (!procs || !n) return COTEL_EINVAL;
   *n = 0;
   const char *v = cotel_env_str("OTEL_TRACES_EXPORTER");
-  if (!v) {
-    bool endpoint = cotel_env_str("OTEL_EXPORTER_OTLP_ENDPOINT") ||
-                    cotel_env_str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-    v = endpoint ? "otlp" : "console";
-  }
+  if (!v) v = "otlp";
   char seen[COTEL_MAX_DEFAULT_PROCESSORS][NAME_MAX_LEN + 1];
   if (cap > COTEL_MAX_DEFAULT_PROCESSORS) cap = COTEL_MAX_DEFAULT_PROCESSORS;
   bool none = false;

@@ -106,10 +106,13 @@ void otlp_spans_free(otlp_spans *s) {
   free(s);
 }
 
-static int setup_with(void **state, const char *const *args) {
+static int setup_with(void **state, const char *const *args, bool grpc) {
   otlp_fx *fx = calloc(1, sizeof *fx);
   assert_non_null(fx);
-  assert_int_equal(cotel_test_receiver_start(&fx->rx, args), 0);
+  if (grpc)
+    assert_int_equal(cotel_test_grpc_receiver_start(&fx->rx), 0);
+  else
+    assert_int_equal(cotel_test_receiver_start(&fx->rx, args), 0);
   assert_int_equal(uv_loop_init(&fx->loop), 0);
   cotel_otlp_options_default(&fx->opts);
   fx->opts.endpoint = fx->rx.base;
@@ -118,12 +121,20 @@ static int setup_with(void **state, const char *const *args) {
   fx->opts.retry_max_backoff_ms = 50;
   fx->opts.retry_backoff_multiplier = 2.0;
   fx->opts.max_concurrent = 4;
+  if (grpc) {
+    fx->opts.endpoint = fx->rx.grpc;
+    fx->opts.protocol = COTEL_OTLP_GRPC;
+  }
   *state = fx;
   return 0;
 }
 
 int otlp_fx_setup(void **state) {
-  return setup_with(state, NULL);
+  return setup_with(state, NULL, false);
+}
+
+int otlp_fx_setup_grpc(void **state) {
+  return setup_with(state, NULL, true);
 }
 
 static char tls_cert[1024], tls_key[1024], tls_ca[1024];
@@ -133,7 +144,7 @@ int otlp_fx_setup_tls(void **state) {
       "--tls-cert",
       cotel_test_tls_file("server.pem", tls_cert, sizeof tls_cert), "--tls-key",
       cotel_test_tls_file("server.key", tls_key, sizeof tls_key), NULL};
-  return setup_with(state, args);
+  return setup_with(state, args, false);
 }
 
 int otlp_fx_setup_mtls(void **state) {
@@ -145,7 +156,7 @@ int otlp_fx_setup_mtls(void **state) {
       "--tls-client-ca",
       cotel_test_tls_file("ca.pem", tls_ca, sizeof tls_ca),
       NULL};
-  return setup_with(state, args);
+  return setup_with(state, args, false);
 }
 
 int otlp_fx_teardown(void **state) {
@@ -225,20 +236,37 @@ cotel_otlp_stats otlp_fx_stats(otlp_fx *fx) {
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static const char *log_needle;
-static unsigned log_hits;
+static unsigned log_hits, log_warn_hits, log_warns;
 
 static void log_hook(void *ud, cotel_log_level level, const char *msg) {
   (void)ud;
-  (void)level;
   pthread_mutex_lock(&log_mu);
-  if (log_needle && strstr(msg, log_needle)) log_hits++;
+  if (log_needle && strstr(msg, log_needle)) {
+    log_hits++;
+    if (level >= COTEL_LOG_WARN) log_warn_hits++;
+  }
+  if (level >= COTEL_LOG_WARN) log_warns++;
   pthread_mutex_unlock(&log_mu);
+}
+
+unsigned otlp_log_warn_hits(void) {
+  pthread_mutex_lock(&log_mu);
+  unsigned n = log_warn_hits;
+  pthread_mutex_unlock(&log_mu);
+  return n;
+}
+
+unsigned otlp_log_warns(void) {
+  pthread_mutex_lock(&log_mu);
+  unsigned n = log_warns;
+  pthread_mutex_unlock(&log_mu);
+  return n;
 }
 
 void otlp_log_capture(const char *needle) {
   pthread_mutex_lock(&log_mu);
   log_needle = needle;
-  log_hits = 0;
+  log_hits = log_warn_hits = log_warns = 0;
   pthread_mutex_unlock(&log_mu);
   if (needle)
     cotel_log_set(log_hook, NULL, COTEL_LOG_DEBUG);

@@ -48,6 +48,8 @@ int otlp_fx_setup(void **state);
  * _mtls also requires a client certificate signed by that CA. */
 int otlp_fx_setup_tls(void **state);
 int otlp_fx_setup_mtls(void **state);
+/* A gRPC receiver (tests/grpc_receiver.py); opts set to grpc to it. */
+int otlp_fx_setup_grpc(void **state);
 int otlp_fx_teardown(void **state);
 
 /* Create the exporter from fx->opts and start it on fx->loop. */
@@ -80,6 +82,9 @@ cotel_otlp_stats otlp_fx_stats(otlp_fx *fx);
 /* Log capture: counts messages containing `needle` (set to NULL to stop). */
 void otlp_log_capture(const char *needle);
 unsigned otlp_log_hits(void);
+/* Of those, the ones logged at warn or above; and every warning. */
+unsigned otlp_log_warn_hits(void);
+unsigned otlp_log_warns(void);
 
 /* Integer meta field of request i (time_ms, len, raw_len, peer_port). */
 long otlp_fx_meta_long(otlp_fx *fx, long i, const char *key);

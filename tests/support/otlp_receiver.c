@@ -35,8 +35,8 @@ const char *cotel_test_tls_file(const char *name, char *buf, size_t cap) {
   return buf;
 }
 
-int cotel_test_receiver_start(cotel_test_receiver *r,
-                              const char *const *extra_args) {
+static int spawn_receiver(cotel_test_receiver *r, const char *python,
+                          const char *script, const char *const *extra_args) {
   int in_pipe[2], out_pipe[2];
   char path[1024], line[32];
   const char *argv[16];
@@ -44,8 +44,8 @@ int cotel_test_receiver_start(cotel_test_receiver *r,
   posix_spawn_file_actions_t fa;
   memset(r, 0, sizeof *r);
   r->stdin_fd = -1;
-  tests_path("otlp_receiver.py", path, sizeof path);
-  argv[argc++] = "python3";
+  tests_path(script, path, sizeof path);
+  argv[argc++] = python;
   argv[argc++] = path;
   for (size_t i = 0; extra_args && extra_args[i] && argc < 15; i++) {
     argv[argc++] = extra_args[i];
@@ -65,7 +65,7 @@ int cotel_test_receiver_start(cotel_test_receiver *r,
   posix_spawn_file_actions_addclose(&fa, in_pipe[1]);
   posix_spawn_file_actions_addclose(&fa, out_pipe[0]);
   int rc =
-      posix_spawnp(&r->pid, "python3", &fa, NULL, (char *const *)argv, environ);
+      posix_spawnp(&r->pid, python, &fa, NULL, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   close(in_pipe[0]);
   close(out_pipe[1]);
@@ -94,6 +94,41 @@ int cotel_test_receiver_start(cotel_test_receiver *r,
   snprintf(r->base, sizeof r->base, "%s://127.0.0.1:%d",
            r->tls ? "https" : "http", r->port);
   return 0;
+}
+
+int cotel_test_receiver_start(cotel_test_receiver *r,
+                              const char *const *extra_args) {
+  return spawn_receiver(r, "python3", "otlp_receiver.py", extra_args);
+}
+
+int cotel_test_grpc_receiver_start(cotel_test_receiver *r) {
+  char cmd[1200], path[1024], python[1024] = "";
+  FILE *f;
+  char *b = NULL;
+  tests_path("support/pyenv.sh", path, sizeof path);
+  snprintf(cmd, sizeof cmd, "sh '%s'", path);
+  if (!(f = popen(cmd, "r"))) return -1;
+  while (fgets(python, sizeof python, f)) {
+  }
+  if (pclose(f) != 0 || !python[0]) return -1;
+  python[strcspn(python, "\n")] = 0;
+  if (spawn_receiver(r, python, "grpc_receiver.py", NULL) != 0) return -1;
+  if (cotel_test_receiver_get(r, "/grpc_port", &b, NULL) != 200) {
+    free(b);
+    cotel_test_receiver_stop(r);
+    return -1;
+  }
+  snprintf(r->grpc, sizeof r->grpc, "http://127.0.0.1:%d", atoi(b));
+  free(b);
+  return 0;
+}
+
+long cotel_test_receiver_connections(cotel_test_receiver *r) {
+  char *b = NULL;
+  long n = -1;
+  if (cotel_test_receiver_get(r, "/connections", &b, NULL) == 200) n = atol(b);
+  free(b);
+  return n;
 }
 
 void cotel_test_receiver_stop(cotel_test_receiver *r) {

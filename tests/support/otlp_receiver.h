@@ -13,7 +13,8 @@ typedef struct cotel_test_receiver {
   int stdin_fd;  /* closing it (or our death) stops the receiver */
   char base[64]; /* "http://127.0.0.1:<port>" (https with --tls-cert) */
   bool tls;
-  bool mtls; /* control requests then present tls/client.pem */
+  bool mtls;     /* control requests then present tls/client.pem */
+  char grpc[64]; /* grpc receiver: "http://127.0.0.1:<grpc port>" */
 } cotel_test_receiver;
 
 /* Path of a file of tests/support/tls (test-only CA, server and client
@@ -25,6 +26,14 @@ const char *cotel_test_tls_file(const char *name, char *buf, size_t cap);
 int cotel_test_receiver_start(cotel_test_receiver *r,
                               const char *const *extra_args);
 void cotel_test_receiver_stop(cotel_test_receiver *r);
+
+/* Start tests/grpc_receiver.py (a grpcio server; its venv is installed
+ * first by tests/support/pyenv.sh when missing): r->base is its control
+ * URL, r->grpc the endpoint to export to. 0 or -1. */
+int cotel_test_grpc_receiver_start(cotel_test_receiver *r);
+
+/* TCP connections the grpc receiver accepted so far, or -1. */
+long cotel_test_receiver_connections(cotel_test_receiver *r);
 
 /* Queue actions (one per line) for the next /v1/traces requests. 0/-1. */
 int cotel_test_receiver_script(cotel_test_receiver *r, const char *actions);

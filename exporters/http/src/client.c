@@ -147,6 +147,7 @@ int cotel__http_init(cotel__http *h, uv_loop_t *loop) {
   curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
   curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
   curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+  curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
   return 0;
 }
 
@@ -188,6 +189,7 @@ static size_t header_cb(char *line, size_t size, size_t nmemb, void *ud) {
     r->retry_after[0] = 0;
     r->content_type[0] = 0;
   }
+  if (r->on_header) r->on_header(r, line, n);
   header_value(line, n, "Retry-After", r->retry_after, sizeof r->retry_after);
   header_value(line, n, "Content-Type", r->content_type,
                sizeof r->content_type);
@@ -197,6 +199,7 @@ static size_t header_cb(char *line, size_t size, size_t nmemb, void *ud) {
 void cotel__http_req_prepare(cotel__http_req *r) {
   r->curl_rc = CURLE_OK;
   r->status = 0;
+  r->http_version = 0;
   r->resp.len = 0;
   r->retry_after[0] = 0;
   r->content_type[0] = 0;
@@ -240,6 +243,7 @@ static void check_done(cotel__http *h) {
     r->in_multi = 0;
     r->curl_rc = rc;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &r->http_version);
     r->done(r);
   }
   priv(h)->dispatching--;

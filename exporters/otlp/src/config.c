@@ -14,10 +14,13 @@
 #include "cotel/otlp.h"
 #include "exporter_internal.h"
 
+/* The default endpoint, recognised by address: grpc turns it into :4317. */
+const char cotel__otlp_default_endpoint[] = "http://localhost:4318";
+
 static void set_defaults(cotel_otlp_options *o) {
   memset(o, 0, sizeof *o);
   o->struct_size = (uint32_t)sizeof *o;
-  o->endpoint = "http://localhost:4318";
+  o->endpoint = cotel__otlp_default_endpoint;
   o->protocol = COTEL_OTLP_HTTP_PROTOBUF;
   o->compression = COTEL_OTLP_COMPRESSION_NONE;
   o->timeout_ms = 10000;
@@ -48,9 +51,7 @@ static void env_protocol(cotel_otlp_options *o) {
   } else if (!strcmp(v, "http/json")) {
     o->protocol = COTEL_OTLP_HTTP_JSON;
   } else if (!strcmp(v, "grpc")) {
-    cotel_log(COTEL_LOG_WARN,
-              "%s=grpc is not supported by cotel; using http/protobuf", name);
-    o->protocol = COTEL_OTLP_HTTP_PROTOBUF;
+    o->protocol = COTEL_OTLP_GRPC;
   } else {
     cotel_log(COTEL_LOG_WARN, "%s: unknown protocol '%s'; using http/protobuf",
               name, v);

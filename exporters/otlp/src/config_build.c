@@ -99,11 +99,20 @@ static int build_headers(const cotel_otlp_options *o, cotel__otlp_cfg *c) {
     hdr_put(&hs, o->headers[i].name, o->headers[i].value);
   }
   rc = hs.rc;
-  c->headers =
-      add_header(NULL, "Content-Type",
-                 c->json ? "application/json" : "application/x-protobuf", &rc);
-  if (c->gzip)
-    c->headers = add_header(c->headers, "Content-Encoding", "gzip", &rc);
+  if (c->grpc) {
+    /* gRPC "PROTOCOL-HTTP2.md" Requests: content-type and te are required;
+     * compression is per message, announced by grpc-encoding. */
+    c->headers = add_header(NULL, "Content-Type", "application/grpc", &rc);
+    c->headers = add_header(c->headers, "TE", "trailers", &rc);
+    if (c->gzip)
+      c->headers = add_header(c->headers, "grpc-encoding", "gzip", &rc);
+  } else {
+    c->headers = add_header(
+        NULL, "Content-Type",
+        c->json ? "application/json" : "application/x-protobuf", &rc);
+    if (c->gzip)
+      c->headers = add_header(c->headers, "Content-Encoding", "gzip", &rc);
+  }
   /* Spec "User Agent": identify the exporter and its version. */
   c->headers = add_header(c->headers, "User-Agent",
                           "OTel-OTLP-Exporter-C/cotel-" COTEL_VERSION, &rc);
@@ -111,12 +120,13 @@ static int build_headers(const cotel_otlp_options *o, cotel__otlp_cfg *c) {
     /* Our framing headers are not the user's to change. */
     if (!strcasecmp(hs.name[i], "Content-Type") ||
         !strcasecmp(hs.name[i], "Content-Encoding") ||
-        !strcasecmp(hs.name[i], "Content-Length"))
+        !strcasecmp(hs.name[i], "Content-Length") ||
+        !strcasecmp(hs.name[i], "TE") || !strncasecmp(hs.name[i], "grpc-", 5))
       continue;
     c->headers = add_header(c->headers, hs.name[i], hs.value[i], &rc);
   }
   /* No "Expect: 100-continue" round trip on large bodies. */
-  if (!rc) {
+  if (!rc && !c->grpc) {
     struct curl_slist *n = curl_slist_append(c->headers, "Expect:");
     if (!n)
       rc = COTEL_ENOMEM;
@@ -134,9 +144,34 @@ static bool http_scheme(const char *u) {
   return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
 }
 
+/* OTLP/gRPC: the endpoint names the server (its scheme says whether TLS
+ * is used); the path is the Export method's. */
+static int build_grpc_url(const cotel_otlp_options *o, cotel__otlp_cfg *c) {
+  const char *base = o->traces_endpoint && *o->traces_endpoint
+                         ? o->traces_endpoint
+                         : o->endpoint;
+  size_t len;
+  if (!base || !*base || base == cotel__otlp_default_endpoint)
+    base = "http://localhost:4317";
+  if (!http_scheme(base)) {
+    cotel_log(COTEL_LOG_WARN, "otlp: endpoint '%s' is not an http(s) URL",
+              base);
+    return COTEL_EINVAL;
+  }
+  len = strlen(base);
+  while (len > 0 && base[len - 1] == '/')
+    len--;
+  c->url = malloc(len + sizeof COTEL__GRPC_TRACE_PATH);
+  if (!c->url) return COTEL_ENOMEM;
+  memcpy(c->url, base, len);
+  memcpy(c->url + len, COTEL__GRPC_TRACE_PATH, sizeof COTEL__GRPC_TRACE_PATH);
+  return 0;
+}
+
 static int build_url(const cotel_otlp_options *o, cotel__otlp_cfg *c) {
   const char *base;
   size_t len;
+  if (c->grpc) return build_grpc_url(o, c);
   if (o->traces_endpoint && *o->traces_endpoint) {
     if (!http_scheme(o->traces_endpoint)) goto bad;
     c->url = strdup(o->traces_endpoint);
@@ -163,12 +198,13 @@ int cotel__otlp_cfg_build(const cotel_otlp_options *o, cotel__otlp_cfg *c) {
   int rc;
   memset(c, 0, sizeof *c);
   if (o->protocol != COTEL_OTLP_HTTP_PROTOBUF &&
-      o->protocol != COTEL_OTLP_HTTP_JSON)
+      o->protocol != COTEL_OTLP_HTTP_JSON && o->protocol != COTEL_OTLP_GRPC)
     return COTEL_EINVAL;
   if (o->compression != COTEL_OTLP_COMPRESSION_NONE &&
       o->compression != COTEL_OTLP_COMPRESSION_GZIP)
     return COTEL_EINVAL;
   c->json = o->protocol == COTEL_OTLP_HTTP_JSON;
+  c->grpc = o->protocol == COTEL_OTLP_GRPC;
   c->gzip = o->compression == COTEL_OTLP_COMPRESSION_GZIP;
   c->timeout_ms = o->timeout_ms ? o->timeout_ms : 10000;
   c->insecure = o->insecure;

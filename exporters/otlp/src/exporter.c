@@ -69,6 +69,8 @@ static void forget_parent_state(cotel__otlp_exporter *e) {
             e->n_reqs);
   e->reqs = NULL;
   e->n_reqs = 0;
+  e->h2c_up = false; /* the parent's connection is not ours */
+  e->h2c_connector = NULL;
   e->own_loop = NULL;
   e->loop = NULL;
   e->open_handles = 0;

@@ -11,12 +11,14 @@
 
 #include "cotel/otlp.h"
 #include "cotel/internal/http.h"
+#include "cotel/internal/otlp_grpc.h"
 
 /* cotel_otlp_options turned into what the transport needs, all owned. */
 typedef struct cotel__otlp_cfg {
   char *url;
   struct curl_slist *headers; /* Content-Type, Content-Encoding, user's */
   bool json;
+  bool grpc; /* OTLP/gRPC: url is the Export method's */
   bool gzip;
   uint32_t timeout_ms;
   char *ca_file;
@@ -30,6 +32,9 @@ typedef struct cotel__otlp_cfg {
   double backoff_multiplier;
   uint32_t max_attempts;
 } cotel__otlp_cfg;
+
+/* cotel_otlp_options_default's endpoint (compared by address). */
+extern const char cotel__otlp_default_endpoint[];
 
 /* Validate and copy options. 0, COTEL_EINVAL (unsupported URL scheme, bad
  * header) or COTEL_ENOMEM; on error nothing is left allocated. */
@@ -52,7 +57,7 @@ typedef struct cotel__otlp_call {
 } cotel__otlp_call;
 
 /* cotel__otlp_req.state */
-enum { REQ_IN_FLIGHT = 1, REQ_BACKOFF, REQ_DONE };
+enum { REQ_IN_FLIGHT = 1, REQ_BACKOFF, REQ_WAIT, REQ_DONE };
 
 /* One HTTP request (a batch or a part of a split one), with its retries. */
 typedef struct cotel__otlp_req {
@@ -64,7 +69,12 @@ typedef struct cotel__otlp_req {
   uint64_t deadline_ns;
   unsigned attempts;
   int state;
-  uv_timer_t timer; /* backoff */
+  uv_timer_t timer;        /* backoff */
+  cotel__grpc_result grpc; /* grpc: what the response said */
+  bool reused;     /* h2c: sent as a stream of the established connection */
+  char cause[320]; /* why the last attempt failed (diagnose.c) */
+  struct curl_slist timeout_h; /* grpc: grpc-timeout, then cfg.headers */
+  char timeout_line[40];
   struct cotel__otlp_req *prev, *next;
 } cotel__otlp_req;
 
@@ -86,6 +96,14 @@ typedef struct cotel__otlp_exporter {
   int open_handles;
   cotel__otlp_req *reqs;
   size_t n_reqs;
+  /* gRPC over h2c (see exporter_request.c): whether an HTTP/2 connection
+   * is up, and the request opening one (others wait in REQ_WAIT). */
+  bool h2c_up;
+  cotel__otlp_req *h2c_connector;
+  /* A failure episode: from the first failed request to the next success.
+   * Only its first failure and its end are logged at warn. */
+  bool failing;
+  uint64_t episode_failed; /* spans lost during the episode */
   uint64_t rng;
   cotel__buf scratch;
   cotel__otlp_counters c;
@@ -106,6 +124,11 @@ void cotel__otlp_call_release(cotel__otlp_call *call);
 /* End a request: rc != 0 counts its spans failed. Frees it (after its timer
  * closes) and releases its call. */
 void cotel__otlp_req_finish(cotel__otlp_req *r, int rc);
+/* One line on why a transfer failed (libcurl error, with the peer and a
+ * protocol or port hint when the failure shows one). */
+void cotel__otlp_transport_cause(const cotel__otlp_exporter *e,
+                                 const cotel__http_req *h, char *out,
+                                 size_t cap);
 /* Close every loop handle (once no request is left, after shutdown). */
 void cotel__otlp_close_all(cotel__otlp_exporter *e);
 

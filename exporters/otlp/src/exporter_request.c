@@ -1,10 +1,11 @@
-/* OTLP exporter requests: one HTTP POST per batch (or part of a split
- * batch), retried on its own within its export call's deadline.
+/* OTLP exporter requests: one HTTP POST (or gRPC call) per batch (or part
+ * of a split batch), retried on its own within its export call's deadline.
  *
  * OTLP spec "Retryable Response Codes" and "OTLP/HTTP Throttling": 429,
  * 502, 503, 504 and transport failures are retried with exponential backoff
  * and jitter, or after Retry-After; everything else is final. "Partial
  * Success": logged and counted, never retried. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,44 @@
 #include "cotel/internal/otlp_encode.h"
 #include "cotel/internal/otlp_retry.h"
 #include "cotel/internal/http.h"
+
+static void h2c_kick(cotel__otlp_exporter *e);
+
+/* A request given up. The first failure of an episode is a warning with
+ * its root cause; the rest, until a success ends the episode, are debug
+ * lines (a collector that is down must not flood the log). */
+static void note_failure(cotel__otlp_req *r, int rc) {
+  cotel__otlp_exporter *e = r->e;
+  char why[400];
+  if (rc == COTEL_ETIMEDOUT && r->cause[0])
+    snprintf(why, sizeof why, "%s (gave up at the export timeout)", r->cause);
+  else if (r->cause[0])
+    snprintf(why, sizeof why, "%s", r->cause);
+  else
+    snprintf(why, sizeof why, "%s", cotel_strerror(rc));
+  e->episode_failed += r->n_spans;
+  if (!e->failing) {
+    e->failing = true;
+    cotel_log(COTEL_LOG_WARN,
+              "otlp: cannot export to %s: %s; spans are being dropped "
+              "(further failures at debug level until delivery recovers)",
+              e->cfg.url, why);
+  } else {
+    cotel_log(COTEL_LOG_DEBUG,
+              "otlp: export of %zu spans failed after %u attempt(s): %s",
+              r->n_spans, r->attempts, why);
+  }
+}
+
+/* A success ends a failure episode: one line says so. */
+static void note_success(cotel__otlp_exporter *e) {
+  if (!e->failing) return;
+  e->failing = false;
+  cotel_log(COTEL_LOG_WARN,
+            "otlp: export to %s recovered; %llu spans were lost meanwhile",
+            e->cfg.url, (unsigned long long)e->episode_failed);
+  e->episode_failed = 0;
+}
 
 void cotel__otlp_call_release(cotel__otlp_call *call) {
   if (--call->pending > 0) return;
@@ -39,11 +78,10 @@ void cotel__otlp_req_finish(cotel__otlp_req *r, int rc) {
   if (rc != 0) {
     ADD(e, spans_failed, r->n_spans);
     ADD(e, requests_failed, 1);
-    cotel_log(COTEL_LOG_WARN,
-              "otlp: export of %zu spans to %s failed after %u attempt(s): %s",
-              r->n_spans, e->cfg.url, r->attempts, cotel_strerror(rc));
+    note_failure(r, rc);
   }
   r->state = REQ_DONE;
+  if (e->h2c_connector == r) e->h2c_connector = NULL;
   if (r->prev)
     r->prev->next = r->next;
   else
@@ -57,10 +95,25 @@ void cotel__otlp_req_finish(cotel__otlp_req *r, int rc) {
   uv_close((uv_handle_t *)&r->timer, on_req_closed);
   if (rc != 0 && call->rc == 0) call->rc = rc;
   cotel__otlp_call_release(call);
+  if (!e->h2c_connector) h2c_kick(e);
   if (e->shutting && e->n_reqs == 0) cotel__otlp_close_all(e);
 }
 
 static void req_attempt(cotel__otlp_req *r);
+
+/* gRPC on plain http:// (h2c with prior knowledge). */
+static bool h2c(const cotel__otlp_exporter *e) {
+  return e->cfg.grpc && strncasecmp(e->cfg.url, "https://", 8) != 0;
+}
+
+/* Requests waiting for the h2c connection try again. */
+static void h2c_kick(cotel__otlp_exporter *e) {
+  for (cotel__otlp_req *w = e->reqs, *next; w; w = next) {
+    next = w->next;
+    if (w->state == REQ_WAIT) req_attempt(w);
+  }
+}
+static int easy_setup(struct cotel__otlp_exporter *e, cotel__otlp_req *r);
 
 static void on_backoff(uv_timer_t *t) {
   req_attempt((cotel__otlp_req *)t->data);
@@ -109,12 +162,12 @@ static bool text_body(const cotel__otlp_req *r) {
          !strncasecmp(r->h.content_type, "application/json", 16);
 }
 
-static void on_success(cotel__otlp_req *r) {
+static void on_success(cotel__otlp_req *r, const uint8_t *body, size_t len) {
   cotel__otlp_exporter *e = r->e;
   int64_t rejected = 0;
   char msg[256];
-  if (cotel__otlp_partial_success(r->h.resp.data, r->h.resp.len, e->cfg.json,
-                                  &rejected, msg, sizeof msg)) {
+  if (cotel__otlp_partial_success(body, len, e->cfg.json, &rejected, msg,
+                                  sizeof msg)) {
     /* OTLP spec "Partial Success": log, count, never retry. */
     uint64_t rej = rejected < 0 ? 0 : (uint64_t)rejected;
     if (rej > r->n_spans) rej = r->n_spans;
@@ -128,26 +181,109 @@ static void on_success(cotel__otlp_req *r) {
   } else {
     ADD(e, spans_exported, r->n_spans);
   }
+  note_success(e);
   cotel__otlp_req_finish(r, 0);
+}
+
+/* libcurl failed the transfer (no complete response). */
+static void on_transport_error(cotel__otlp_req *r) {
+  cotel__http_req *h = &r->h;
+  cotel__otlp_transport_cause(r->e, h, r->cause, sizeof r->cause);
+  cotel_log(COTEL_LOG_DEBUG, "otlp: %s", r->cause);
+  if (cotel__otlp_curl_retryable(h->curl_rc))
+    req_retry(r, -1, COTEL_ERETRY);
+  else
+    cotel__otlp_req_finish(r, COTEL_EEXPORT);
+}
+
+static void on_grpc_header(cotel__http_req *h, const char *line, size_t n) {
+  cotel__otlp_req *r = container_of(h, cotel__otlp_req, h);
+  cotel__grpc_header(&r->grpc, line, n);
+}
+
+/* OTLP spec "OTLP/gRPC Response": grpc-status from the trailers (or the
+ * headers of a trailers-only response); OK carries an
+ * ExportTraceServiceResponse, which may hold a partial success. */
+static void on_grpc_done(cotel__otlp_req *r) {
+  cotel__http_req *h = &r->h;
+  int code = r->grpc.status;
+  char nbuf[16];
+  const uint8_t *msg;
+  size_t len;
+  bool has_ri = false;
+  uint64_t ri_ms = 0;
+  if (h2c(r->e)) {
+    cotel__otlp_exporter *e = r->e;
+    bool was_connector = e->h2c_connector == r;
+    if (h->curl_rc == CURLE_OK && h->http_version == CURL_HTTP_VERSION_2_0)
+      e->h2c_up = true;
+    else if (h->curl_rc != CURLE_OK)
+      e->h2c_up = false;
+    if (was_connector) e->h2c_connector = NULL;
+    if (h->curl_rc != CURLE_OK && r->reused && !e->shutting) {
+      /* The connection we reused is gone (a reset, the server's idle
+       * close): reconnect at once, as gRPC clients do. */
+      cotel_log(COTEL_LOG_DEBUG, "otlp: %s: %s; reconnecting", e->cfg.url,
+                h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->curl_rc));
+      req_attempt(r);
+      h2c_kick(e);
+      return;
+    }
+    if (was_connector) h2c_kick(e);
+  }
+  if (h->curl_rc != CURLE_OK) {
+    on_transport_error(r);
+    return;
+  }
+  if (h->http_version != CURL_HTTP_VERSION_2_0) {
+    snprintf(r->cause, sizeof r->cause,
+             "%s answered HTTP %ld over HTTP/1: not a gRPC server (an "
+             "OTLP/HTTP port? OTLP/gRPC is usually on 4317)",
+             r->e->cfg.url, h->status);
+    cotel__otlp_req_finish(r, COTEL_EEXPORT);
+    return;
+  }
+  if (code < 0) {
+    /* No grpc-status: the HTTP status says what happened (grpc
+     * "http-grpc-status-mapping.md"). */
+    code = h->status == 200 ? COTEL__GRPC_UNKNOWN
+                            : cotel__grpc_status_from_http(h->status);
+    snprintf(r->grpc.message, sizeof r->grpc.message,
+             "HTTP %ld without grpc-status (not a gRPC server?)", h->status);
+  }
+  if (code == COTEL__GRPC_OK) {
+    if (cotel__grpc_unframe(h->resp.data, h->resp.len, &msg, &len) != 0)
+      msg = NULL, len = 0; /* unreadable: a full success all the same */
+    on_success(r, msg, len);
+    return;
+  }
+  if (r->grpc.details[0])
+    has_ri = cotel__grpc_retry_info(r->grpc.details, strlen(r->grpc.details),
+                                    &ri_ms);
+  snprintf(r->cause, sizeof r->cause, "answered gRPC %s%s%s",
+           cotel__grpc_code_name(code, nbuf), r->grpc.message[0] ? ": " : "",
+           r->grpc.message);
+  if (cotel__grpc_retryable(code, has_ri)) {
+    cotel_log(COTEL_LOG_DEBUG, "otlp: %s (retryable)", r->cause);
+    req_retry(r, has_ri ? (int64_t)ri_ms : -1, COTEL_ERETRY);
+    return;
+  }
+  cotel__otlp_req_finish(r, COTEL_EEXPORT);
 }
 
 static void on_http_done(cotel__http_req *h) {
   cotel__otlp_req *r = container_of(h, cotel__otlp_req, h);
   long st = h->status;
+  if (r->e->cfg.grpc) {
+    on_grpc_done(r);
+    return;
+  }
   if (h->curl_rc != CURLE_OK) {
-    cotel_log(COTEL_LOG_DEBUG, "otlp: %s: %s", r->e->cfg.url,
-              h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->curl_rc));
-    if (cotel__otlp_curl_retryable(h->curl_rc)) {
-      req_retry(r, -1, COTEL_ERETRY);
-    } else {
-      cotel_log(COTEL_LOG_WARN, "otlp: %s: %s", r->e->cfg.url,
-                h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->curl_rc));
-      cotel__otlp_req_finish(r, COTEL_EEXPORT);
-    }
+    on_transport_error(r);
     return;
   }
   if (st >= 200 && st < 300) {
-    on_success(r);
+    on_success(r, h->resp.data, h->resp.len);
   } else if (cotel__otlp_status_retryable(st)) {
     uint64_t ms = 0;
     int64_t after = -1;
@@ -156,15 +292,19 @@ static void on_http_done(cotel__http_req *h) {
             h->retry_after, strlen(h->retry_after),
             (int64_t)(cotel_time_now_ns() / COTEL__NS_PER_S), &ms) == 0)
       after = (int64_t)ms;
+    snprintf(r->cause, sizeof r->cause, "answered HTTP %ld", st);
     cotel_log(COTEL_LOG_DEBUG, "otlp: HTTP %ld (retryable)", st);
     req_retry(r, after, COTEL_ERETRY);
   } else {
     /* Not retryable (OTLP spec "Failures"): the body, when it is text, says
      * why; a protobuf google.rpc.Status is not decoded. */
     int n = (int)(h->resp.len < 200 ? h->resp.len : 200);
-    cotel_log(COTEL_LOG_WARN, "otlp: %s answered HTTP %ld%s%.*s", r->e->cfg.url,
-              st, text_body(r) && n ? ": " : "", text_body(r) ? n : 0,
-              (const char *)h->resp.data);
+    snprintf(r->cause, sizeof r->cause, "answered HTTP %ld%s%.*s", st,
+             text_body(r) && n ? ": " : "", text_body(r) ? n : 0,
+             (const char *)h->resp.data);
+    if (st == 404 || st == 405 || st == 415)
+      snprintf(r->cause + strlen(r->cause), sizeof r->cause - strlen(r->cause),
+               " (is %s an OTLP/HTTP traces endpoint?)", r->e->cfg.url);
     cotel__otlp_req_finish(r, COTEL_EEXPORT);
   }
 }
@@ -177,11 +317,46 @@ static void req_attempt(cotel__otlp_req *r) {
     cotel__otlp_req_finish(r, COTEL_ETIMEDOUT);
     return;
   }
+  if (h2c(e) && !e->h2c_up && e->h2c_connector && e->h2c_connector != r) {
+    r->state = REQ_WAIT; /* until the connection is up (or failed) */
+    return;
+  }
+  /* A gRPC retry gets a fresh easy handle: a finished HTTP/2 one added
+   * again may fail without sending anything. */
+  if (e->cfg.grpc && r->attempts > 0) {
+    curl_easy_cleanup(r->h.easy);
+    r->h.easy = NULL;
+    if ((rc = easy_setup(e, r)) != 0) {
+      cotel__otlp_req_finish(r, rc);
+      return;
+    }
+  }
   /* Each attempt gets what is left of the call's budget. */
   ms = cotel__ms_until(r->deadline_ns, now);
   curl_easy_setopt(r->h.easy, CURLOPT_TIMEOUT_MS, (long)ms);
   cotel__http_req_prepare(&r->h);
   r->h.done = on_http_done;
+  if (e->cfg.grpc) {
+    /* The server learns the same budget (gRPC "grpc-timeout"). */
+    cotel__grpc_timeout_header(ms, r->timeout_line);
+    cotel__grpc_result_reset(&r->grpc);
+    r->h.on_header = on_grpc_header;
+  }
+  if (h2c(e)) {
+    /* libcurl 7.88 (Debian 12) breaks an h2c connection that a second
+     * prior-knowledge transfer reuses ("Error in the HTTP2 framing
+     * layer", curl issue 10634, fixed in 8.0). So only the request that
+     * opens the connection asks for prior knowledge; the others, once it
+     * is up, ask for plain HTTP/2, which reuses (multiplexes on) it. */
+    r->reused = e->h2c_up;
+    if (!e->h2c_up) e->h2c_connector = r;
+    curl_easy_setopt(r->h.easy, CURLOPT_HTTP_VERSION,
+                     e->h2c_up ? (long)CURL_HTTP_VERSION_2_0
+                               : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    /* And a prior-knowledge request must never land on a cached
+     * connection (one a timed-out stream left behind, say). */
+    curl_easy_setopt(r->h.easy, CURLOPT_FRESH_CONNECT, e->h2c_up ? 0L : 1L);
+  }
   r->attempts++;
   r->state = REQ_IN_FLIGHT;
   ADD(e, requests, 1);
@@ -199,8 +374,22 @@ static int easy_setup(cotel__otlp_exporter *e, cotel__otlp_req *r) {
   curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)r->body.data);
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->cfg.headers);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (e->cfg.grpc) {
+    /* One list node of our own in front of the shared headers: the
+     * per-attempt grpc-timeout (libcurl only reads the list). */
+    r->timeout_h.data = r->timeout_line;
+    r->timeout_h.next = e->cfg.headers;
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, &r->timeout_h);
+    /* h2c with prior knowledge on http://, ALPN h2 on https:// (gRPC
+     * "PROTOCOL-HTTP2.md"); wait for the shared connection rather than
+     * open another. */
+    if (!h2c(e))
+      curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+  } else {
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->cfg.headers);
+  }
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   if (e->cfg.ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, e->cfg.ca_file);
   if (e->cfg.cert_file) curl_easy_setopt(c, CURLOPT_SSLCERT, e->cfg.cert_file);
@@ -227,6 +416,7 @@ static int req_new(cotel__otlp_exporter *e, cotel__otlp_call *call, size_t n,
     cotel__buf_init(&e->scratch);
     rc = 0;
   }
+  if (rc == 0 && e->cfg.grpc) rc = cotel__grpc_frame(&r->body, e->cfg.gzip);
   if (rc == 0) rc = easy_setup(e, r);
   if (rc != 0) {
     if (r->h.easy) curl_easy_cleanup(r->h.easy);

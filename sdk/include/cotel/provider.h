@@ -45,7 +45,7 @@ typedef struct cotel_provider_config {
   /* Processors, owned by the provider once passed. With none, and
    * no_default_processor false, the provider builds one from the
    * environment: a batch processor with the exporter OTEL_TRACES_EXPORTER
-   * names (console by default, none, otlp). */
+   * lists (otlp by default; console, none, or several, comma-separated). */
   cotel_span_processor **processors;
   size_t n_processors;
   bool no_default_processor;
@@ -62,6 +62,12 @@ typedef struct cotel_provider_config {
    * "none"). What they detect is overridden by OTEL_RESOURCE_ATTRIBUTES,
    * OTEL_SERVICE_NAME and the attributes above, in that order. */
   uint32_t resource_detectors;
+  /* Bound of the shutdown cotel_provider_destroy performs when the caller
+   * did not shut down first, in ms; 0 means
+   * COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS. A short-lived program that must not
+   * wait for an unreachable collector lowers it (OTEL_BSP_EXPORT_TIMEOUT
+   * bounds each export call too). */
+  uint32_t shutdown_timeout_ms;
 } cotel_provider_config;
 
 /* Resource detectors (cotel_provider_config.resource_detectors). */
@@ -103,11 +109,13 @@ static inline void cotel_provider_config_defaults(cotel_provider_config *cfg) {
 COTEL_API int cotel_provider_new(const cotel_provider_config *cfg,
                                  cotel_provider **out);
 
-/* Bounded: return 0 when done or COTEL_ETIMEDOUT at the deadline. */
+/* Bounded: return 0 when done or COTEL_ETIMEDOUT at the deadline. When
+ * spans were lost (dropped, or their export failed), shutdown logs one
+ * summary line at warn: exported, dropped, failed. */
 COTEL_API int cotel_provider_force_flush(cotel_provider *p,
                                          uint64_t timeout_ms);
 COTEL_API int cotel_provider_shutdown(cotel_provider *p, uint64_t timeout_ms);
-/* Shut down (if not yet, bounded by COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS) and
+/* Shut down (if not yet, bounded by the config's shutdown_timeout_ms) and
  * free. Tracers become invalid. */
 COTEL_API void cotel_provider_destroy(cotel_provider *p);
 

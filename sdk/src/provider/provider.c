@@ -125,6 +125,9 @@ int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out) {
   if (cfg->allocator) p->alloc = *cfg->allocator;
   p->al = &p->alloc;
   p->disabled = cfg->disabled;
+  p->shutdown_timeout_ms = cfg->shutdown_timeout_ms
+                               ? cfg->shutdown_timeout_ms
+                               : COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS;
   if (limits_unset(&cfg->limits)) /* a zeroed config: take the defaults */
     cotel_span_limits_from_env(&p->limits);
   else
@@ -194,13 +197,30 @@ int cotel_provider_shutdown(cotel_provider *p, uint64_t timeout_ms) {
   /* Spec: Shutdown may be called once; later calls fail. From here on new
    * spans are non-recording. */
   if (atomic_exchange(&p->shut_down, true)) return COTEL_ESTATE;
-  return each_processor(p, timeout_ms, true);
+  int rc = each_processor(p, timeout_ms, true);
+  /* One line that says what was lost (the exporters said why). Only the
+   * processors' and exporters' counters: the span counters of the thread
+   * caches are not needed here. */
+  cotel_stats st;
+  memset(&st, 0, sizeof st);
+  st.spans_dropped = atomic_load(&p->spans_dropped);
+  for (size_t i = 0; i < p->n_procs; i++)
+    if (p->procs[i]->stats) p->procs[i]->stats(p->procs[i], &st);
+  if (p->n_procs && (st.spans_dropped || st.spans_export_failed))
+    cotel_log(COTEL_LOG_WARN,
+              "shutdown: %llu spans exported, %llu dropped, %llu failed to "
+              "export%s",
+              (unsigned long long)st.spans_exported,
+              (unsigned long long)st.spans_dropped,
+              (unsigned long long)st.spans_export_failed,
+              rc == COTEL_ETIMEDOUT ? " (shutdown timed out)" : "");
+  return rc;
 }
 
 void cotel_provider_destroy(cotel_provider *p) {
   if (!p) return;
   if (!atomic_load(&p->shut_down))
-    cotel_provider_shutdown(p, COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    cotel_provider_shutdown(p, p->shutdown_timeout_ms);
   provider_free(p);
 }
 

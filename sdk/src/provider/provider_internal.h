@@ -54,6 +54,7 @@ struct cotel_provider {
   cotel__arena res_arena;
   cotel_span_processor **procs;
   size_t n_procs;
+  uint32_t shutdown_timeout_ms; /* of the implicit shutdown in destroy */
 
   pthread_mutex_t tracer_mu;
   struct cotel_tracer *tracers;

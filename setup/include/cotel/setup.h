@@ -37,8 +37,8 @@ static inline void cotel_provider_config_init(cotel_provider_config *cfg) {
 
 /* The pipeline OTEL_TRACES_EXPORTER names: a comma-separated list of
  * registered exporter names ("console", "otlp", "none"), each behind its own
- * batch processor (OTEL_BSP_*). Unset: console, or otlp when an OTLP
- * endpoint variable is set. Unknown names are skipped with a warning that
+ * batch processor (OTEL_BSP_*). Unset: otlp (OTel SDK configuration,
+ * "Exporter Selection"). Unknown names are skipped with a warning that
  * lists the accepted ones. Fills procs[0..*n), at most `cap`. Returns 0 or a
  * COTEL_E* code (nothing is left built on error). */
 COTEL_API int cotel_pipeline_from_env(cotel_span_processor **procs, size_t cap,

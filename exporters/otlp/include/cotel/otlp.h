@@ -1,14 +1,20 @@
-/* cotel: the OTLP/HTTP span exporter.
+/* cotel: the OTLP span exporter, over HTTP or gRPC.
  *
- * Sends ExportTraceServiceRequest messages (protobuf or OTLP/JSON) with
- * `POST {endpoint}/v1/traces` through libcurl's multi interface, driven by
- * the libuv loop the processor gives to start(): export never blocks, and
- * several requests may be in flight. Retries follow the OTLP spec
- * ("OTLP/HTTP Throttling" and "Retryable Response Codes"): 429, 502, 503,
- * 504 and connection failures are retried with exponential backoff and
- * jitter, honouring Retry-After, all within the export timeout; other
- * responses are final. A partial success is logged and counted, never
- * retried.
+ * Sends ExportTraceServiceRequest messages through libcurl's multi
+ * interface, driven by the libuv loop the processor gives to start():
+ * export never blocks, and several requests may be in flight.
+ *  - OTLP/HTTP (protobuf or OTLP/JSON): `POST {endpoint}/v1/traces`. 429,
+ *    502, 503, 504 and connection failures are retried ("OTLP/HTTP
+ *    Throttling", "Retryable Response Codes"), honouring Retry-After.
+ *  - OTLP/gRPC: the TraceService/Export call over libcurl's HTTP/2 (no gRPC
+ *    library): h2c with prior knowledge for http://, ALPN h2 for https://;
+ *    concurrent calls share one connection. CANCELLED, DEADLINE_EXCEEDED,
+ *    ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS and connection failures
+ *    are retried, RESOURCE_EXHAUSTED only with a RetryInfo, whose delay is
+ *    honoured ("OTLP/gRPC Throttling").
+ * Retries use exponential backoff with jitter, all within the export
+ * timeout; other responses are final. A partial success is logged and
+ * counted, never retried.
  *
  * Configuration follows the OTLP exporter spec ("Configuration"): fill a
  * cotel_otlp_options from the environment, then change what the code wants
@@ -25,6 +31,7 @@ extern "C" {
 typedef enum cotel_otlp_protocol {
   COTEL_OTLP_HTTP_PROTOBUF = 0, /* "http/protobuf", the default */
   COTEL_OTLP_HTTP_JSON = 1,     /* "http/json" */
+  COTEL_OTLP_GRPC = 2,          /* "grpc" (protobuf over HTTP/2) */
 } cotel_otlp_protocol;
 
 typedef enum cotel_otlp_compression {
@@ -46,13 +53,17 @@ typedef struct cotel_otlp_options {
    * read as the first ABI's layout). See docs/abi.md. */
   uint32_t struct_size;
   /* Base URL; "/v1/traces" is appended (a trailing '/' is not doubled).
-   * OTEL_EXPORTER_OTLP_ENDPOINT; default "http://localhost:4318". */
+   * OTEL_EXPORTER_OTLP_ENDPOINT; default "http://localhost:4318", or
+   * "http://localhost:4317" for grpc when left at that default. For grpc
+   * the URL's scheme picks plain h2c (http) or TLS (https), and the path is
+   * the gRPC method's. */
   const char *endpoint;
-  /* Full URL, used exactly as given; wins over `endpoint` when set.
+  /* Full URL, used exactly as given (for grpc: the scheme, host and port;
+   * the method's path is appended); wins over `endpoint` when set.
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT. */
   const char *traces_endpoint;
-  /* OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL: http/protobuf (default) or
-   * http/json; "grpc" is not supported: a warning and http/protobuf. */
+  /* OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL: http/protobuf (default),
+   * http/json or grpc. */
   cotel_otlp_protocol protocol;
   /* A "k1=v1,k2=v2" list with percent-encoded values, as in
    * OTEL_EXPORTER_OTLP_[TRACES_]HEADERS. May be NULL. */
@@ -75,7 +86,8 @@ typedef struct cotel_otlp_options {
   const char *client_key;
   /* Skip TLS certificate and host verification (https only). The spec
    * defines OTEL_EXPORTER_OTLP_[TRACES_]INSECURE for gRPC; cotel reads it
-   * for OTLP/HTTP with that meaning and logs a warning when it is used. */
+   * for both protocols with that meaning and logs a warning when it is
+   * used. */
   bool insecure;
   /* Export calls in flight at once (cotel_exporter.max_concurrent);
    * default 2. */
@@ -113,10 +125,11 @@ static inline void cotel_otlp_options_default(cotel_otlp_options *o) {
   cotel_otlp_options_default_sized(o, sizeof *o);
 }
 
-/* Create an OTLP/HTTP exporter. `o` NULL means cotel_otlp_options_from_env.
- * The exporter needs the loop given to start() (NULL: it runs a private loop
- * and export blocks). Returns 0, COTEL_EINVAL (bad URL scheme, bad option)
- * or COTEL_ENOMEM. Hand the exporter to a processor, which owns it. */
+/* Create an OTLP exporter (HTTP or gRPC, by o->protocol). `o` NULL means
+ * cotel_otlp_options_from_env. The exporter needs the loop given to start()
+ * (NULL: it runs a private loop and export blocks). Returns 0, COTEL_EINVAL
+ * (bad URL scheme, bad option) or COTEL_ENOMEM. Hand the exporter to a
+ * processor, which owns it. */
 COTEL_API int cotel_otlp_exporter_new(const cotel_otlp_options *o,
                                       cotel_exporter **out);
 
@@ -130,7 +143,7 @@ typedef struct cotel_otlp_stats {
   uint64_t spans_failed;      /* not delivered, or rejected (partial success) */
   uint64_t spans_rejected;    /* rejected_spans reported by partial successes */
   uint64_t partial_successes; /* responses carrying a partial_success */
-  uint64_t requests;          /* HTTP attempts started */
+  uint64_t requests;          /* HTTP (or gRPC) attempts started */
   uint64_t requests_failed;   /* requests given up (after any retries) */
   uint64_t retries;           /* attempts that were retries */
   uint64_t splits;            /* export calls split for max_request_bytes */

@@ -27,13 +27,20 @@ typedef void (*cotel__http_done_fn)(cotel__http_req *r);
 /* Most of the response is kept only for diagnostics and partial success. */
 #define COTEL__HTTP_MAX_BODY (64u * 1024u)
 
+/* Optional: sees every response header line, and the trailers (libcurl
+ * hands HTTP/2 trailers to the header callback after the body). */
+typedef void (*cotel__http_header_fn)(cotel__http_req *r, const char *line,
+                                      size_t n);
+
 struct cotel__http_req {
-  CURL *easy;               /* owned by the caller; prepared by it */
-  cotel__http_done_fn done; /* set by the caller */
+  CURL *easy;                      /* owned by the caller; prepared by it */
+  cotel__http_done_fn done;        /* set by the caller */
+  cotel__http_header_fn on_header; /* set by the caller, or NULL */
   /* Results, valid in done(). */
   CURLcode curl_rc;
   long status;
-  cotel__buf resp; /* at most COTEL__HTTP_MAX_BODY bytes */
+  long http_version; /* CURL_HTTP_VERSION_1_1, _2_0... (0: no response) */
+  cotel__buf resp;   /* at most COTEL__HTTP_MAX_BODY bytes */
   char retry_after[64];
   char content_type[64];
   char errbuf[CURL_ERROR_SIZE];
@@ -51,7 +58,10 @@ struct cotel__http {
   void *data;
 };
 
-/* Create the multi handle and its timer on `loop`. 0, COTEL_ENOMEM. */
+/* Create the multi handle and its timer on `loop`. HTTP/2 requests to one
+ * origin share a connection (CURLPIPE_MULTIPLEX; set CURLOPT_PIPEWAIT on
+ * the easy handle to wait for it rather than open another). 0,
+ * COTEL_ENOMEM. */
 int cotel__http_init(cotel__http *h, uv_loop_t *loop);
 
 /* Set the transport's callbacks (write, header, private pointer, error
