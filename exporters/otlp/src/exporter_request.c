@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "exporter_internal.h"
+#include "spool_hooks.h"
 #include "cotel/internal/otlp_response.h"
 #include "cotel/internal/otlp_encode.h"
 #include "cotel/internal/otlp_retry.h"
@@ -35,6 +36,7 @@ static void on_req_closed(uv_handle_t *h) {
 void cotel__otlp_req_finish(cotel__otlp_req *r, int rc) {
   cotel__otlp_exporter *e = r->e;
   cotel__otlp_call *call = r->call;
+  if (rc != 0 && cotel__otlp_spool_absorb(e, r, rc)) rc = 0;
   if (rc != 0) {
     ADD(e, spans_failed, r->n_spans);
     ADD(e, requests_failed, 1);
@@ -70,6 +72,7 @@ static void on_backoff(uv_timer_t *t) {
 static void req_retry(cotel__otlp_req *r, int64_t after_ms, int rc) {
   cotel__otlp_exporter *e = r->e;
   uint64_t delay, now;
+  if (cotel__otlp_spool_retry(r, after_ms, rc)) return;
   if (e->shutting) {
     cotel__otlp_req_finish(r, rc);
     return;
@@ -190,14 +193,15 @@ static void req_attempt(cotel__otlp_req *r) {
     cotel__otlp_req_finish(r, rc);
 }
 
-static int easy_setup(cotel__otlp_exporter *e, cotel__otlp_req *r) {
+int cotel__otlp_easy_setup(cotel__otlp_exporter *e, cotel__http_req *h,
+                           const cotel__buf *body) {
   CURL *c = curl_easy_init();
   if (!c) return COTEL_ENOMEM;
-  r->h.easy = c;
+  h->easy = c;
   curl_easy_setopt(c, CURLOPT_URL, e->cfg.url);
   curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)r->body.data);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body->data);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->cfg.headers);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -226,7 +230,13 @@ static int req_new(cotel__otlp_exporter *e, cotel__otlp_call *call, size_t n,
     cotel__buf_init(&e->scratch);
     rc = 0;
   }
-  if (rc == 0) rc = easy_setup(e, r);
+  /* Behind a spool backlog, the request queues on disk (in order). */
+  if (rc == 0 && cotel__otlp_spool_divert(e, &r->body, n)) {
+    cotel__buf_free(&r->body);
+    free(r);
+    return 0;
+  }
+  if (rc == 0) rc = cotel__otlp_easy_setup(e, &r->h, &r->body);
   if (rc != 0) {
     if (r->h.easy) curl_easy_cleanup(r->h.easy);
     cotel__buf_free(&r->body);
