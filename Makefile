@@ -7,7 +7,7 @@ WERROR ?= OFF
 CMAKE_FLAGS ?=
 override CMAKE_FLAGS += -DCOTEL_WERROR=$(WERROR)
 
-.PHONY: all build demo test sanitize asan tsan fuzz bench interop format format-check clean deps
+.PHONY: all build demo test sanitize asan tsan fuzz bench interop faults format format-check clean deps
 
 all: build
 
@@ -59,7 +59,13 @@ interop: build
 	@sh scripts/deps.sh interop
 	@sh interop/run.sh
 
-FORMAT_DIRS = sdk propagators exporters setup examples tests bench
+# The fault matrix against the real collector (docs/reliability.md);
+# FAULTS_QUICK=1 for CI, FAULTS_ONLY=spool,dns to pick faults.
+faults: build
+	@sh scripts/deps.sh interop
+	@python3 scripts/faults.py
+
+FORMAT_DIRS = sdk propagators exporters setup examples tests bench $(wildcard tools)
 format:
 	@find $(FORMAT_DIRS) -name '*.[ch]' | xargs clang-format -i
 
