@@ -253,7 +253,7 @@ static int list_segments(cotel__spool *s, uint64_t **out, size_t *n_out) {
     v[n++] = seq;
   }
   closedir(d);
-  qsort(v, n, sizeof *v, cmp_u64);
+  if (n) qsort(v, n, sizeof *v, cmp_u64);
   *out = v;
   *n_out = n;
   return 0;
