@@ -517,6 +517,15 @@ void cotel__spool_sending(cotel__spool *s) {
     cursor_write(s, true);
 }
 
+void cotel__spool_unsent(cotel__spool *s, bool maybe) {
+  if (!s->peek_len || !s->head || s->peek_seq != s->head->seq ||
+      s->peek_off != s->head_off)
+    return;
+  if (maybe) s->head_maybe = s->peek_maybe = true;
+  /* An earlier attempt's doubt (head_maybe) is kept either way. */
+  cursor_write(s, s->head_maybe);
+}
+
 uint32_t cotel__spool_ack(cotel__spool *s, bool delivered) {
   uint32_t n = s->peek_spans;
   bool own = s->peek_own;

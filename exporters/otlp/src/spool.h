@@ -99,6 +99,12 @@ int cotel__spool_peek(cotel__spool *s, cotel__buf *body, uint32_t *spans,
 /* Persist that the peeked record is about to be sent. */
 void cotel__spool_sending(cotel__spool *s);
 
+/* A replay of the peeked record failed: `maybe` when it may still have
+ * reached the receiver (a timeout, a cut answer), else it surely did not
+ * (refused connection, 429/503) and the cursor stops saying it is on the
+ * wire. The record stays first. */
+void cotel__spool_unsent(cotel__spool *s, bool maybe);
+
 /* The peeked record is done with: delivered (counted replayed) or not
  * (`delivered` false: counted dropped). Ignored when the budget deleted it
  * meanwhile. Returns its span count when it was this process's, else 0. */

@@ -165,6 +165,12 @@ void cotel__otlp_spool_close_handles(cotel__otlp_exporter *e) {
 
 /* ---- in ----------------------------------------------------------------- */
 
+/* Failures after which a request may have reached the receiver. */
+static bool maybe_delivered(CURLcode c) {
+  return c == CURLE_OPERATION_TIMEDOUT || c == CURLE_RECV_ERROR ||
+         c == CURLE_GOT_NOTHING || c == CURLE_PARTIAL_FILE;
+}
+
 static uint32_t rec_flags(const cotel__otlp_exporter *e, bool maybe) {
   return (e->cfg.json ? COTEL__SPOOL_JSON : 0u) |
          (e->cfg.gzip ? COTEL__SPOOL_GZIP : 0u) |
@@ -210,8 +216,7 @@ bool cotel__otlp_spool_absorb(cotel__otlp_exporter *e, cotel__otlp_req *r,
   /* Sent but unanswered: timed out, cut, or aborted by a shutdown (its
    * transfer cancelled: no result). A refused connection or a 503 was not
    * delivered. */
-  maybe = c == CURLE_OPERATION_TIMEDOUT || c == CURLE_RECV_ERROR ||
-          c == CURLE_GOT_NOTHING || c == CURLE_PARTIAL_FILE ||
+  maybe = maybe_delivered(c) ||
           (r->state == REQ_IN_FLIGHT && c == CURLE_OK && r->h.status == 0);
   if (!put(x, &r->body, r->n_spans, maybe)) return false;
   cotel_log(COTEL_LOG_DEBUG, "otlp spool: %zu spans spooled (%s)", r->n_spans,
@@ -250,6 +255,7 @@ static void on_replay_done(cotel__http_req *h) {
      * the retries, and the budget bounds the disk. */
     cotel_log(COTEL_LOG_DEBUG, "otlp spool: replay to %s: %s", e->cfg.url,
               h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->curl_rc));
+    cotel__spool_unsent(x->s, maybe_delivered(h->curl_rc));
     replay_failed(x);
   } else if (st >= 200 && st < 300) {
     int64_t rejected = 0;
@@ -267,6 +273,7 @@ static void on_replay_done(cotel__http_req *h) {
             h->retry_after, strlen(h->retry_after),
             (int64_t)(cotel_time_now_ns() / 1000000000u), &ms) == 0)
       x->hint_ms = (int64_t)ms;
+    cotel__spool_unsent(x->s, false); /* the server said no */
     replay_failed(x);
   } else {
     cotel_log(COTEL_LOG_WARN,
