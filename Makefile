@@ -7,7 +7,7 @@ WERROR ?= OFF
 CMAKE_FLAGS ?=
 override CMAKE_FLAGS += -DCOTEL_WERROR=$(WERROR)
 
-.PHONY: all build demo test sanitize asan tsan fuzz bench interop format format-check clean deps \
+.PHONY: all build demo test sanitize asan tsan fuzz bench interop faults format format-check clean deps \
   package consumers abi-check layers docs
 
 all: build
@@ -80,6 +80,12 @@ bench: build
 interop: build
 	@sh scripts/deps.sh interop
 	@sh interop/run.sh
+
+# The fault matrix against the real collector (docs/reliability.md);
+# FAULTS_QUICK=1 for CI, FAULTS_ONLY=spool,dns to pick faults.
+faults: build
+	@sh scripts/deps.sh interop
+	@python3 scripts/faults.py
 
 FORMAT_DIRS = sdk propagators exporters setup examples tests bench tools
 format:

@@ -6,6 +6,7 @@
  * general ENDPOINT is a base URL ("/v1/traces" appended), the TRACES one is
  * used as is. Nothing here allocates: strings point into the environment. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -30,6 +31,7 @@ static void set_defaults(cotel_otlp_options *o) {
   o->retry_max_backoff_ms = 5000;
   o->retry_backoff_multiplier = 1.5;
   o->retry_max_attempts = 5;
+  o->spool_max_bytes = 64u << 20;
 }
 
 /* The TRACES_ variable when set, else the general one; `which` receives the
@@ -97,6 +99,31 @@ static void env_insecure(cotel_otlp_options *o) {
   o->insecure = b;
 }
 
+/* cotel extension: COTEL_EXPORTER_OTLP_SPOOL_{DIR,MAX_BYTES}. */
+static void env_spool(cotel_otlp_options *o) {
+  const char *v = cotel_env_str("COTEL_EXPORTER_OTLP_SPOOL_DIR");
+  char *end;
+  unsigned long long n;
+  if (v && *v) o->spool_dir = v;
+  if (!(v = cotel_env_str("COTEL_EXPORTER_OTLP_SPOOL_MAX_BYTES"))) return;
+  n = strtoull(v, &end, 10);
+  if (end != v && *v != '-') {
+    unsigned shift = 0;
+    if (*end == 'k' || *end == 'K') shift = 10;
+    if (*end == 'm' || *end == 'M') shift = 20;
+    if (*end == 'g' || *end == 'G') shift = 30;
+    if (shift) end++;
+    if (!*end && n < (1ull << (63 - shift)) && (n << shift) >= 16384) {
+      o->spool_max_bytes = (uint64_t)n << shift;
+      return;
+    }
+  }
+  cotel_log(COTEL_LOG_WARN,
+            "COTEL_EXPORTER_OTLP_SPOOL_MAX_BYTES: invalid size '%s' (at "
+            "least 16K); using %llu bytes",
+            v, (unsigned long long)o->spool_max_bytes);
+}
+
 static void from_env(cotel_otlp_options *o) {
   char name[96];
   const char *v;
@@ -111,6 +138,7 @@ static void from_env(cotel_otlp_options *o) {
   o->client_certificate = env_pick("CLIENT_CERTIFICATE", name);
   o->client_key = env_pick("CLIENT_KEY", name);
   env_insecure(o);
+  env_spool(o);
 }
 
 /* The first ABI's cotel_otlp_options (docs/abi.md). */

@@ -223,6 +223,17 @@ int cotel__otlp_cfg_build(const cotel_otlp_options *o, cotel__otlp_cfg *c) {
        !(c->cert_file = dup_str(o->client_certificate))) ||
       (o->client_key && !(c->key_file = dup_str(o->client_key))))
     goto fail;
+  /* The spool replays OTLP/HTTP requests; a gRPC answer's status is in
+   * trailers that the replay does not read, so gRPC runs without it. */
+  if (o->spool_dir && *o->spool_dir && c->grpc)
+    cotel_log(COTEL_LOG_WARN,
+              "otlp: the disk spool (%s) works with OTLP/HTTP only; disabled "
+              "for grpc",
+              o->spool_dir);
+  else if (o->spool_dir && *o->spool_dir &&
+           !(c->spool_dir = strdup(o->spool_dir)))
+    goto fail;
+  c->spool_max_bytes = o->spool_max_bytes ? o->spool_max_bytes : 64u << 20;
   if ((rc = build_headers(o, c)) != 0) goto fail;
   if (c->insecure && !strncasecmp(c->url, "https://", 8))
     cotel_log(COTEL_LOG_WARN,
@@ -239,6 +250,7 @@ void cotel__otlp_cfg_free(cotel__otlp_cfg *c) {
   free(c->ca_file);
   free(c->cert_file);
   free(c->key_file);
+  free(c->spool_dir);
   curl_slist_free_all(c->headers);
   memset(c, 0, sizeof *c);
 }

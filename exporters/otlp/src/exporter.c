@@ -22,6 +22,7 @@
 #include "cotel/internal/time.h"
 #include "cotel/otlp.h"
 #include "exporter_internal.h"
+#include "spool_hooks.h"
 #include "cotel/internal/otlp_encode.h"
 #include "cotel/internal/http.h"
 
@@ -51,6 +52,7 @@ void cotel__otlp_close_all(cotel__otlp_exporter *e) {
   uv_close((uv_handle_t *)&e->pin, on_handle_closed);
   uv_timer_stop(&e->shutdown_timer);
   uv_close((uv_handle_t *)&e->shutdown_timer, on_handle_closed);
+  cotel__otlp_spool_close_handles(e);
 }
 
 static void on_pin(uv_async_t *a) {
@@ -77,6 +79,7 @@ static void forget_parent_state(cotel__otlp_exporter *e) {
   e->closing = false;
   e->started = false;
   memset(&e->http, 0, sizeof e->http);
+  cotel__otlp_spool_forget(e);
 }
 
 static int exp_start(cotel_exporter *self, struct uv_loop_s *loop) {
@@ -104,6 +107,7 @@ static int exp_start(cotel_exporter *self, struct uv_loop_s *loop) {
   e->open_handles = 3; /* http, pin, shutdown timer */
   e->started = true;
   e->pid = getpid();
+  cotel__otlp_spool_start(e);
   return 0;
 fail:
   if (e->own_loop) {
@@ -170,6 +174,7 @@ static void exp_shutdown(cotel_exporter *self, uint64_t deadline_ns) {
   if (e->shutting) return;
   e->shutting = true;
   if (!e->started) return;
+  cotel__otlp_spool_shutdown(e);
   /* Requests waiting to retry give up now; those on the wire may finish
    * until the deadline. */
   for (cotel__otlp_req *r = e->reqs, *next; r; r = next) {
@@ -191,7 +196,8 @@ static void exp_shutdown(cotel_exporter *self, uint64_t deadline_ns) {
 static void exp_stats(cotel_exporter *self, cotel_stats *acc) {
   cotel__otlp_exporter *e = (cotel__otlp_exporter *)self;
   acc->spans_exported += GET(e, spans_exported);
-  acc->spans_export_failed += GET(e, spans_failed);
+  acc->spans_export_failed +=
+      GET(e, spans_failed) + cotel__otlp_spool_failed(e);
   acc->export_retries += GET(e, retries);
 }
 
@@ -217,6 +223,7 @@ static void exp_destroy(cotel_exporter *self) {
     uv_loop_close(e->own_loop);
     free(e->own_loop);
   }
+  cotel__otlp_spool_free(e);
   cotel__buf_free(&e->scratch);
   cotel__otlp_cfg_free(&e->cfg);
   free(e);
@@ -253,6 +260,7 @@ int cotel_otlp_exporter_new(const cotel_otlp_options *o, cotel_exporter **out) {
   e->base.destroy = exp_destroy;
   e->base.max_concurrent = e->cfg.max_concurrent;
   e->base.counts_spans = true;
+  cotel__otlp_spool_new(e);
   *out = &e->base;
   return 0;
 }
@@ -278,7 +286,7 @@ int cotel_otlp_exporter_stats_sized(cotel_exporter *exp, cotel_otlp_stats *out,
 
 static void collect(cotel__otlp_exporter *e, cotel_otlp_stats *out) {
   out->spans_exported = GET(e, spans_exported);
-  out->spans_failed = GET(e, spans_failed);
+  out->spans_failed = GET(e, spans_failed) + cotel__otlp_spool_failed(e);
   out->spans_rejected = GET(e, spans_rejected);
   out->partial_successes = GET(e, partial_successes);
   out->requests = GET(e, requests);
@@ -286,6 +294,7 @@ static void collect(cotel__otlp_exporter *e, cotel_otlp_stats *out) {
   out->retries = GET(e, retries);
   out->splits = GET(e, splits);
   out->bytes_sent = GET(e, bytes_sent);
+  cotel__otlp_spool_stats(e, out);
 }
 
 const char *cotel_otlp_exporter_url(cotel_exporter *exp) {

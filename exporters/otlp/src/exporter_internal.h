@@ -31,6 +31,8 @@ typedef struct cotel__otlp_cfg {
   uint32_t backoff_max_ms;
   double backoff_multiplier;
   uint32_t max_attempts;
+  char *spool_dir; /* NULL: no spool */
+  uint64_t spool_max_bytes;
 } cotel__otlp_cfg;
 
 /* cotel_otlp_options_default's endpoint (compared by address). */
@@ -107,6 +109,7 @@ typedef struct cotel__otlp_exporter {
   uint64_t rng;
   cotel__buf scratch;
   cotel__otlp_counters c;
+  struct cotel__otlp_spool_ctx *spool; /* spool_export.c; NULL: none */
 } cotel__otlp_exporter;
 
 /* Counters are read from any thread (stats); written on the loop. */

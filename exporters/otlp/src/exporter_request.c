@@ -12,6 +12,7 @@
 
 #include "cotel/internal/time.h"
 #include "exporter_internal.h"
+#include "spool_hooks.h"
 #include "cotel/internal/otlp_response.h"
 #include "cotel/internal/otlp_encode.h"
 #include "cotel/internal/otlp_retry.h"
@@ -75,6 +76,7 @@ static void on_req_closed(uv_handle_t *h) {
 void cotel__otlp_req_finish(cotel__otlp_req *r, int rc) {
   cotel__otlp_exporter *e = r->e;
   cotel__otlp_call *call = r->call;
+  if (rc != 0 && cotel__otlp_spool_absorb(e, r, rc)) rc = 0;
   if (rc != 0) {
     ADD(e, spans_failed, r->n_spans);
     ADD(e, requests_failed, 1);
@@ -124,6 +126,7 @@ static void on_backoff(uv_timer_t *t) {
 static void req_retry(cotel__otlp_req *r, int64_t after_ms, int rc) {
   cotel__otlp_exporter *e = r->e;
   uint64_t delay, now;
+  if (cotel__otlp_spool_retry(r, after_ms, rc)) return;
   if (e->shutting) {
     cotel__otlp_req_finish(r, rc);
     return;
@@ -366,30 +369,17 @@ static void req_attempt(cotel__otlp_req *r) {
     cotel__otlp_req_finish(r, rc);
 }
 
-static int easy_setup(cotel__otlp_exporter *e, cotel__otlp_req *r) {
+int cotel__otlp_easy_setup(cotel__otlp_exporter *e, cotel__http_req *h,
+                           const cotel__buf *body) {
   CURL *c = curl_easy_init();
   if (!c) return COTEL_ENOMEM;
-  r->h.easy = c;
+  h->easy = c;
   curl_easy_setopt(c, CURLOPT_URL, e->cfg.url);
   curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)r->body.data);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body->data);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->cfg.headers);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (e->cfg.grpc) {
-    /* One list node of our own in front of the shared headers: the
-     * per-attempt grpc-timeout (libcurl only reads the list). */
-    r->timeout_h.data = r->timeout_line;
-    r->timeout_h.next = e->cfg.headers;
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, &r->timeout_h);
-    /* h2c with prior knowledge on http://, ALPN h2 on https:// (gRPC
-     * "PROTOCOL-HTTP2.md"); wait for the shared connection rather than
-     * open another. */
-    if (!h2c(e))
-      curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
-  } else {
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->cfg.headers);
-  }
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   if (e->cfg.ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, e->cfg.ca_file);
   if (e->cfg.cert_file) curl_easy_setopt(c, CURLOPT_SSLCERT, e->cfg.cert_file);
@@ -398,6 +388,26 @@ static int easy_setup(cotel__otlp_exporter *e, cotel__otlp_req *r) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  return 0;
+}
+
+/* The request's handle: OTLP/HTTP as the spool's replay makes it, plus, for
+ * gRPC, the per-attempt grpc-timeout and HTTP/2. */
+static int easy_setup(cotel__otlp_exporter *e, cotel__otlp_req *r) {
+  int rc = cotel__otlp_easy_setup(e, &r->h, &r->body);
+  if (rc || !e->cfg.grpc) return rc;
+  CURL *c = r->h.easy;
+  /* One list node of our own in front of the shared headers: the
+   * per-attempt grpc-timeout (libcurl only reads the list). */
+  r->timeout_h.data = r->timeout_line;
+  r->timeout_h.next = e->cfg.headers;
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, &r->timeout_h);
+  /* h2c with prior knowledge on http://, ALPN h2 on https:// (gRPC
+   * "PROTOCOL-HTTP2.md"); wait for the shared connection rather than
+   * open another. */
+  if (!h2c(e))
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
   return 0;
 }
 
@@ -417,6 +427,13 @@ static int req_new(cotel__otlp_exporter *e, cotel__otlp_call *call, size_t n,
     rc = 0;
   }
   if (rc == 0 && e->cfg.grpc) rc = cotel__grpc_frame(&r->body, e->cfg.gzip);
+  /* Behind a spool backlog, the request queues on disk (in order). The
+   * spool is OTLP/HTTP only (config_build.c). */
+  if (rc == 0 && cotel__otlp_spool_divert(e, &r->body, n)) {
+    cotel__buf_free(&r->body);
+    free(r);
+    return 0;
+  }
   if (rc == 0) rc = easy_setup(e, r);
   if (rc != 0) {
     if (r->h.easy) curl_easy_cleanup(r->h.easy);

@@ -13,6 +13,10 @@
 
 /* Shutdown bound used by destroy when the caller did not shut down. */
 #define DESTROY_SHUTDOWN_MS 5000u
+/* How long shutdown waits, past its deadline, for the worker's final
+ * counts. */
+#define SHUTDOWN_GRACE_NS (250u * 1000000u)
+
 /* How long destroy waits, past the shutdown deadline, for the worker. */
 #define DESTROY_GRACE_MS 200u
 
@@ -111,6 +115,11 @@ static int batch_shutdown(cotel_span_processor *self, uint64_t timeout_ms) {
   cotel__batch_wake_locked(b);
   while (!b->shutdown_finished)
     if (wait_until(b, deadline) == ETIMEDOUT) break;
+  /* At the deadline the worker gives up on what is left and counts it
+   * (failed, dropped): a short grace lets those counts land before we
+   * return, so that the stats read right after add up. */
+  while (!b->shutdown_finished)
+    if (wait_until(b, deadline + SHUTDOWN_GRACE_NS) == ETIMEDOUT) break;
   if (b->shutdown_finished) {
     rc = b->shutdown_rc;
     if (b->thread_joinable && !b->thread_alive) {

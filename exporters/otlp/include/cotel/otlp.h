@@ -104,6 +104,20 @@ typedef struct cotel_otlp_options {
   uint32_t retry_max_backoff_ms;
   double retry_backoff_multiplier;
   uint32_t retry_max_attempts;
+  /* cotel extension, the disk spool: a directory (created if missing, one
+   * process at a time) where requests that could not be delivered are kept
+   * as encoded OTLP records, then replayed in order once the endpoint
+   * answers again, and at the next start. With a spool, a request is
+   * retried from disk instead of memory: its first retryable failure spools
+   * it, and while the spool holds anything new batches are appended behind
+   * it (so a full queue does not drop them). NULL: no spool (the default).
+   * COTEL_EXPORTER_OTLP_SPOOL_DIR. */
+  const char *spool_dir;
+  /* Bytes the spool's segment files may take; beyond it the oldest are
+   * deleted and their spans counted in spool_spans_dropped. At least
+   * 16 KiB. COTEL_EXPORTER_OTLP_SPOOL_MAX_BYTES (a number, optionally with
+   * a K, M or G suffix); default 64 MiB. */
+  uint64_t spool_max_bytes;
 } cotel_otlp_options;
 
 /* Fill *o with the defaults, then with every applicable OTEL_EXPORTER_OTLP_*
@@ -137,7 +151,9 @@ COTEL_API int cotel_otlp_exporter_new(const cotel_otlp_options *o,
 COTEL_API int cotel_otlp_exporter_new_from_env(cotel_exporter **out);
 
 /* The exporter's own counters. Exact: every span given to export() ends up
- * in exactly one of spans_exported or spans_failed. */
+ * in exactly one of spans_exported, spans_failed or (with a spool)
+ * spool_spans_pending. Spans a spool replays for an earlier process count
+ * in spool_spans_replayed only, never in spans_exported. */
 typedef struct cotel_otlp_stats {
   uint64_t spans_exported;    /* accepted by the receiver */
   uint64_t spans_failed;      /* not delivered, or rejected (partial success) */
@@ -148,6 +164,17 @@ typedef struct cotel_otlp_stats {
   uint64_t retries;           /* attempts that were retries */
   uint64_t splits;            /* export calls split for max_request_bytes */
   uint64_t bytes_sent;        /* request bodies, after compression */
+  /* The disk spool (all 0 without one). */
+  uint64_t spool_spans_written;    /* spans appended to the spool */
+  uint64_t spool_spans_replayed;   /* spooled spans delivered later */
+  uint64_t spool_spans_recovered;  /* found at start, left by an earlier run */
+  uint64_t spool_spans_dropped;    /* deleted over the budget, or refused on
+                                      replay (this run's are also failed) */
+  uint64_t spool_spans_duplicated; /* replayed although an earlier attempt may
+                                      have reached the receiver */
+  uint64_t spool_records_corrupt;  /* torn or corrupt records skipped */
+  uint64_t spool_spans_pending;    /* this run's spans in the spool now */
+  uint64_t spool_bytes;            /* size of the spool's segments now */
 } cotel_otlp_stats;
 
 /* Read the counters of an exporter made by cotel_otlp_exporter_new into
