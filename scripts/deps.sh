@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages cotel needs, when missing.
-# Usage: scripts/deps.sh [build|fuzz|bench|interop]...   (default: build)
+# Usage: scripts/deps.sh [build|fuzz|bench|interop|nginx]...   (default: build)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -eu
 
@@ -10,6 +10,7 @@ libhttp-parser-dev python3"
 fuzz="clang libclang-rt-14-dev"
 bench="clang wrk"
 interop="curl"
+nginx="nginx nginx-dev"
 
 want=""
 [ $# -eq 0 ] && set -- build
@@ -19,6 +20,7 @@ for g in "$@"; do
     fuzz) want="$want $build $fuzz" ;;
     bench) want="$want $build $bench" ;;
     interop) want="$want $build $interop" ;;
+    nginx) want="$want $build $nginx" ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
   esac
 done
