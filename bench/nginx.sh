@@ -48,9 +48,11 @@ command -v wrk >/dev/null 2>&1 || { echo "nginx.sh: wrk missing (scripts/deps.sh
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cotel-nginx-bench.XXXXXX")
 PIDS=""
+SINK_PID=""
 cleanup() {
   for p in $PIDS; do kill -QUIT "$p" 2>/dev/null; done
-  for p in $PIDS; do wait "$p" 2>/dev/null; done
+  [ -n "$SINK_PID" ] && kill -TERM "$SINK_PID" 2>/dev/null
+  for p in $PIDS $SINK_PID; do wait "$p" 2>/dev/null; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -72,7 +74,7 @@ wait_port() {
 }
 
 "$SINK" >"$TMP/sink.out" 2>"$TMP/sink.err" &
-PIDS="$!"
+SINK_PID=$!
 i=0
 while ! grep -q listening "$TMP/sink.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 SINK_PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/sink.out")
