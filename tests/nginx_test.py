@@ -32,6 +32,15 @@ MODULE = os.path.join(BUILD, "nginx", "ngx_http_cotel_module.so")
 HOP = os.path.join(BUILD, "bin", "cotel-hop")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
+# The Go peer of `make interop` (interop/go), when its cache holds it.
+GO_HOP = os.environ.get("COTEL_GO_HOP") or os.path.expanduser(
+    "~/.cache/cotel-interop/bin/go-hop")
+
+
+class Skip(Exception):
+    pass
+
+
 CLIENT_TRACE = "0af7651916cd43dd8448eb211c80319c"
 CLIENT_SPAN = "b7ad6b7169203331"
 
@@ -169,10 +178,12 @@ def free_port():
 class Hop:
     """build/bin/cotel-hop, exporting to the receiver."""
 
-    def __init__(self, rcv, service="hop"):
+    def __init__(self, rcv, service="hop", binary=HOP):
         env = dict(os.environ, OTEL_EXPORTER_OTLP_ENDPOINT=rcv.url,
-                   OTEL_BSP_SCHEDULE_DELAY="50", OTEL_TRACES_EXPORTER="otlp")
-        self.p = subprocess.Popen([HOP, "--port", "0", "--service", service],
+                   OTEL_BSP_SCHEDULE_DELAY="50", OTEL_TRACES_EXPORTER="otlp",
+                   OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+                   OTEL_PROPAGATORS="tracecontext,baggage")
+        self.p = subprocess.Popen([binary, "--port", "0", "--service", service],
                                   stdout=subprocess.PIPE, env=env, text=True)
         line = self.p.stdout.readline()
         self.port = int(line.rsplit(":", 1)[1])
@@ -368,6 +379,33 @@ def test_propagate_chains_client_nginx_and_upstream():
         assert ids == [[CLIENT_TRACE, ng["span"], CLIENT_SPAN, "1"]], ids
     finally:
         e.close()
+
+
+def test_propagate_continues_into_the_go_peer():
+    if not os.access(GO_HOP, os.X_OK):
+        raise Skip("no Go peer at %s (make interop builds it)" % GO_HOP)
+    rcv = Receiver()
+    hop = Hop(rcv, service="go-hop", binary=GO_HOP)
+    ng = Nginx(EXPORTER.replace("RCV", rcv.url) + """  otel_trace on;
+  otel_trace_context propagate;
+  server { listen 127.0.0.1:PORT; location /hop { proxy_pass http://127.0.0.1:%d; } }"""
+               % hop.port)
+    try:
+        ng.start()
+        st, body = get(ng.port, "/hop", tp())
+        assert st == 200
+        ng.quit()
+        spans = rcv.wait(lambda s: nginx_spans(s) and any(
+            x["service"] == "go-hop" and x["kind"] == 2 for x in s))
+        (n,) = nginx_spans(spans)
+        (g,) = [x for x in spans if x["service"] == "go-hop" and x["kind"] == 2]
+        assert n["trace"] == CLIENT_TRACE and n["parent"] == CLIENT_SPAN, n
+        assert g["trace"] == CLIENT_TRACE and g["parent"] == n["span"], (g, n)
+        assert json.loads(body)["parent_id"] == n["span"]
+    finally:
+        ng.close()
+        hop.close()
+        rcv.close()
 
 
 def test_the_smallest_configuration_takes_the_endpoint_from_the_environment():
@@ -654,6 +692,8 @@ def main():
         try:
             fn()
             print("ok   %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
+        except Skip as why:
+            print("skip %s: %s" % (name, why), flush=True)
         except Exception as err:
             failed += 1
             print("FAIL %s: %s" % (name, err), flush=True)
