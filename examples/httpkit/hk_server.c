@@ -4,6 +4,7 @@
  * complete the parser is paused, reading stops and the bytes already read
  * past it are kept; once the response is written the parser resumes on them
  * (pipelining, RFC 9112 §9.3.2) and reading restarts. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,9 @@ struct hk_conn {
   bool keep_alive;
   bool complete;
   hk_buf pending; /* bytes read past the current request */
+  char peer[64];  /* the client's address */
+  int peer_port;
+  char version[16];
   bool handle_closed;
   bool closing;
 };
@@ -291,6 +295,11 @@ static void dispatch(hk_conn *c) {
   r->body = c->body.data;
   r->body_len = c->body.len;
   r->server = c->server;
+  snprintf(c->version, sizeof c->version, "%u.%u", c->parser.http_major % 10u,
+           c->parser.http_minor % 10u);
+  r->version = c->version;
+  r->peer = c->peer;
+  r->peer_port = c->peer_port;
   c->in_flight = true;
   if (c->reject) {
     c->keep_alive = false;
@@ -401,6 +410,17 @@ static void on_connection(uv_stream_t *ls, int status) {
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
+  struct sockaddr_storage peer;
+  int plen = sizeof(peer);
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &plen) == 0) {
+    if (peer.ss_family == AF_INET6) {
+      uv_ip6_name((struct sockaddr_in6 *)&peer, c->peer, sizeof c->peer);
+      c->peer_port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+    } else {
+      uv_ip4_name((struct sockaddr_in *)&peer, c->peer, sizeof c->peer);
+      c->peer_port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+    }
+  }
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   conn_read_start(c);

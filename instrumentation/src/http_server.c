@@ -90,6 +90,8 @@ int cotel_http_server_start(cotel_tracer *tracer,
   if (r->headers)
     rc = cotel_extract(propagator, cotel_context_root(), r->headers, &remote);
   if (!remote) remote = cotel_context_retain(cotel_context_root());
+  if (cotel_context_span_context(remote, &out->remote) == 0)
+    out->remote.tracestate = NULL;
 
   cotel_attr attrs[16];
   size_t n = 0;

@@ -61,6 +61,9 @@ typedef struct cotel_http_server_span {
   cotel_span span;    /* the SERVER span */
   cotel_context *ctx; /* the span's context (with the extracted baggage):
                          capture it into futures by hand if you need to */
+  /* The caller's span context as extracted (zero when none came in; its
+   * tracestate pointer is not kept). */
+  cotel_span_context remote;
   const char *method; /* static: the canonical method, or "HTTP" */
   cotel_token token;
   bool attached;
