@@ -396,6 +396,168 @@ static void test_unreachable_next_hop_answers_null_downstream(void **state) {
   json_decref(a);
 }
 
+/* ---- The example server under pipelining and slow clients (issue 11) ---- */
+
+static int connect_to(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons((uint16_t)port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+  return fd;
+}
+
+static void send_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    assert_true(w > 0);
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* Read until `want` responses ("HTTP/1.1 " status lines) have arrived, EOF
+ * or WAIT_S; returns how many arrived. *eof tells whether the peer closed. */
+static size_t read_responses(int fd, size_t want, bool *eof) {
+  static char buf[1 << 16];
+  size_t seen = 0, carry = 0;
+  *eof = false;
+  while (seen < want) {
+    struct pollfd pf = {fd, POLLIN, 0};
+    if (poll(&pf, 1, WAIT_S * 1000) != 1) break;
+    ssize_t n = recv(fd, buf + carry, sizeof buf - carry - 1, 0);
+    if (n <= 0) {
+      *eof = true;
+      break;
+    }
+    size_t len = carry + (size_t)n;
+    buf[len] = 0;
+    for (char *p = buf; (p = strstr(p, "HTTP/1.1 ")); p += 9)
+      seen++;
+    /* Keep a tail that may hold a status line cut in two. */
+    carry = len < 8 ? len : 8;
+    memmove(buf, buf + len - carry, carry);
+    buf[carry] = 0;
+    for (char *p = buf; (p = strstr(p, "HTTP/1.1 ")); p += 9)
+      seen--; /* counted already */
+  }
+  return seen;
+}
+
+static void test_pipelined_requests_keep_the_connection(void **state) {
+  (void)state;
+  int fd = connect_to(hops[0].port);
+  static const char two[] = "GET /hop HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /hop HTTP/1.1\r\nHost: x\r\n\r\n";
+  send_all(fd, two, sizeof two - 1);
+  bool eof;
+  assert_int_equal(read_responses(fd, 2, &eof), 2);
+  /* A third request on the same keep-alive connection is answered. */
+  send_all(fd, two, sizeof two / 2);
+  assert_int_equal(read_responses(fd, 1, &eof), 1);
+  assert_false(eof);
+  close(fd);
+}
+
+static long peak_rss_kb(pid_t pid) {
+  char path[64], line[256];
+  long kb = -1;
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+  fclose(f);
+  return kb;
+}
+
+/* 3000 pipelined requests in one write: every one answered on the same
+ * connection, without recursion or a copy of the unread bytes per request
+ * (peak memory bounded). */
+static void
+test_thousands_of_pipelined_requests_are_all_answered(void **state) {
+  (void)state;
+  enum { N = 3000 };
+  static const char one[] = "GET /hop HTTP/1.1\r\nHost: x\r\n\r\n";
+  size_t len = (sizeof one - 1) * N;
+  char *all = malloc(len);
+  for (size_t i = 0; i < N; i++)
+    memcpy(all + i * (sizeof one - 1), one, sizeof one - 1);
+  long before = peak_rss_kb(hops[0].pid);
+  int fd = connect_to(hops[0].port);
+  send_all(fd, all, len);
+  bool eof;
+  assert_int_equal(read_responses(fd, N, &eof), N);
+  assert_false(eof);
+  close(fd);
+  free(all);
+  long grew = peak_rss_kb(hops[0].pid) - before;
+  assert_true(grew < 16 * 1024);
+}
+
+static void set_timeouts(void) {
+  setenv("HTTPKIT_HEADER_TIMEOUT_MS", "300", 1);
+  setenv("HTTPKIT_BODY_TIMEOUT_MS", "300", 1);
+  setenv("HTTPKIT_IDLE_TIMEOUT_MS", "300", 1);
+}
+
+static int setup_timeouts(void **state) {
+  set_timeouts();
+  int rc = setup(state);
+  unsetenv("HTTPKIT_HEADER_TIMEOUT_MS");
+  unsetenv("HTTPKIT_BODY_TIMEOUT_MS");
+  unsetenv("HTTPKIT_IDLE_TIMEOUT_MS");
+  return rc;
+}
+
+/* What a slow client gets: 408 and EOF (or just EOF), within WAIT_S. */
+static void expect_closed(int fd, bool want_408) {
+  char buf[512];
+  size_t len = 0;
+  for (;;) {
+    struct pollfd pf = {fd, POLLIN, 0};
+    assert_int_equal(poll(&pf, 1, WAIT_S * 1000), 1);
+    ssize_t n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+    if (n <= 0) break;
+    len += (size_t)n;
+  }
+  buf[len] = 0;
+  if (want_408)
+    assert_non_null(strstr(buf, "HTTP/1.1 408"));
+  else
+    assert_int_equal(len, 0);
+  close(fd);
+}
+
+static void test_unfinished_request_head_times_out(void **state) {
+  (void)state;
+  int fd = connect_to(hops[0].port);
+  send_all(fd, "GET /hop HTTP/1.1\r\nHo", 21);
+  expect_closed(fd, true);
+}
+
+static void test_unfinished_body_times_out(void **state) {
+  (void)state;
+  int fd = connect_to(hops[0].port);
+  static const char head[] =
+      "POST /hop HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n0123";
+  send_all(fd, head, sizeof head - 1);
+  expect_closed(fd, true);
+}
+
+static void test_idle_connection_is_closed(void **state) {
+  (void)state;
+  int fd = connect_to(hops[0].port);
+  expect_closed(fd, false);
+  /* A request answered, then idle: closed too. */
+  fd = connect_to(hops[0].port);
+  static const char one[] = "GET /hop HTTP/1.1\r\nHost: x\r\n\r\n";
+  send_all(fd, one, sizeof one - 1);
+  bool eof;
+  assert_int_equal(read_responses(fd, 1, &eof), 1);
+  expect_closed(fd, false);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_chain_of_three_hops_is_one_trace,
@@ -414,6 +576,17 @@ int main(int argc, char **argv) {
                                       teardown),
       cmocka_unit_test_setup_teardown(
           test_unreachable_next_hop_answers_null_downstream, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_pipelined_requests_keep_the_connection, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_thousands_of_pipelined_requests_are_all_answered, setup,
+          teardown),
+      cmocka_unit_test_setup_teardown(test_unfinished_request_head_times_out,
+                                      setup_timeouts, teardown),
+      cmocka_unit_test_setup_teardown(test_unfinished_body_times_out,
+                                      setup_timeouts, teardown),
+      cmocka_unit_test_setup_teardown(test_idle_connection_is_closed,
+                                      setup_timeouts, teardown),
   };
   return cotel_test_run(argc, argv, "hop", tests);
 }

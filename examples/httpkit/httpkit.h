@@ -95,6 +95,12 @@ struct hk_server {
   bool listener_closed;
   size_t n_conns;
   hk_conn *conns; /* intrusive list of open connections */
+  /* Slow clients (HTTPKIT_HEADER_TIMEOUT_MS, _BODY_, _IDLE_; defaults 10 s,
+   * 30 s, 60 s): request head from its first byte, body from the end of the
+   * head (408 and close), idle keep-alive connection (closed). */
+  uint64_t header_timeout_ms;
+  uint64_t body_timeout_ms;
+  uint64_t idle_timeout_ms;
   void (*close_cb)(hk_server *s);
 };
 
