@@ -106,6 +106,7 @@ static void test_resource_skips_malformed_env_entries(void **state) {
   setenv("OTEL_RESOURCE_ATTRIBUTES", "good=1,broken,bad=%G1,=x,also=2", 1);
   cotel_provider_config cfg;
   cotel_provider_config_init(&cfg);
+  cfg.resource_detectors = COTEL_RESOURCE_DETECTOR_NONE; /* count exactly */
   cotel_provider *p = open_provider(&cfg);
   cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
   assert_string_equal(res_get(p, "good"), "1");

@@ -257,14 +257,18 @@ test_tracecontext_invalid_tracestate_keeps_traceparent(void **state) {
   cotel_context_release(ctx);
 }
 
+/* Current draft: a receiver keeps duplicate keys or one of them; we keep
+ * the left-most across header lines as within one. */
 static void
-test_tracecontext_duplicate_keys_across_lines_drop_tracestate(void **state) {
+test_tracecontext_duplicate_keys_across_lines_keep_the_first(void **state) {
   (void)state;
-  cotel_context *ctx = extract((const char *[]){
-      "traceparent", TP("01"), "tracestate", "a=1", "tracestate", "a=2", NULL});
+  cotel_context *ctx =
+      extract((const char *[]){"traceparent", TP("01"), "tracestate", "a=1",
+                               "tracestate", "b=3,a=2", NULL});
   cotel_span_context sc;
   assert_true(has_remote(ctx, &sc));
-  assert_null(sc.tracestate);
+  assert_non_null(sc.tracestate);
+  assert_string_equal(cotel_tracestate_str(sc.tracestate).ptr, "a=1,b=3");
   cotel_context_release(ctx);
 }
 
@@ -354,7 +358,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_tracecontext_combines_tracestate_lines_in_order),
       cmocka_unit_test(test_tracecontext_invalid_tracestate_keeps_traceparent),
       cmocka_unit_test(
-          test_tracecontext_duplicate_keys_across_lines_drop_tracestate),
+          test_tracecontext_duplicate_keys_across_lines_keep_the_first),
       cmocka_unit_test(
           test_tracecontext_inject_writes_traceparent_and_tracestate),
       cmocka_unit_test(test_tracecontext_round_trip_keeps_unsampled_random),

@@ -98,10 +98,31 @@ static void test_tracestate_rejects_33_members(void **state) {
   free(s);
 }
 
-static void test_tracestate_rejects_duplicate_keys(void **state) {
+/* The current draft: duplicate keys are the sender's mistake; a receiver
+ * keeps them or one of them, and no longer drops the header. We keep the
+ * left-most (the most recent update, §3.5). */
+static void test_tracestate_keeps_the_leftmost_of_duplicate_keys(void **state) {
   (void)state;
   cotel_tracestate *ts = NULL;
-  assert_int_equal(parse("a=1,b=2,a=3", &ts), COTEL_EPARSE);
+  assert_int_equal(parse("a=1,b=2,a=3", &ts), 0);
+  assert_string_equal(cotel_tracestate_str(ts).ptr, "a=1,b=2");
+  cotel_tracestate_release(ts);
+  assert_int_equal(parse("foo=1,foo=1", &ts), 0);
+  assert_string_equal(cotel_tracestate_str(ts).ptr, "foo=1");
+  cotel_tracestate_release(ts);
+}
+
+static void test_tracestate_duplicates_count_towards_32_members(void **state) {
+  (void)state;
+  char buf[512] = "";
+  for (int i = 0; i < 32; i++)
+    snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "k%d=1,", i);
+  cotel_tracestate *ts = NULL;
+  assert_int_equal(parse(buf, &ts), 0); /* 32 members */
+  assert_int_equal(cotel_tracestate_count(ts), 32);
+  cotel_tracestate_release(ts);
+  strcat(buf, "k0=2"); /* 33 members as sent, 32 distinct keys */
+  assert_int_equal(parse(buf, &ts), COTEL_EPARSE);
   assert_null(ts);
 }
 
@@ -121,35 +142,47 @@ static void test_tracestate_rejects_simple_key_of_257_chars(void **state) {
   free(k);
 }
 
-static void test_tracestate_multi_tenant_key_limits_241_and_14(void **state) {
+/* The current draft dropped level 1's tenant@system split and its 241/14
+ * limits: only the 256 characters of the whole key count. */
+static void
+test_tracestate_keys_with_at_signs_have_only_the_256_limit(void **state) {
   (void)state;
   char buf[300];
-  char *t = repeat('t', 241), *t2 = repeat('t', 242);
-  snprintf(buf, sizeof buf, "%s@%s", t, "abcdefghijklmn"); /* 241 @ 14 */
+  char *t = repeat('t', 242), *t255 = repeat('t', 255),
+       *t256 = repeat('t', 256);
+  snprintf(buf, sizeof buf, "%s@v", t); /* "tenant" 242, 244 in all */
   expect_valid_key(buf, true);
-  snprintf(buf, sizeof buf, "%s@%s", t2, "sys"); /* tenant 242 */
-  expect_valid_key(buf, false);
-  snprintf(buf, sizeof buf, "%s@%s", "t", "abcdefghijklmno"); /* system 15 */
+  snprintf(buf, sizeof buf, "t@%s", "abcdefghijklmno"); /* "system" 15 */
+  expect_valid_key(buf, true);
+  snprintf(buf, sizeof buf, "%s@", t255); /* 256 */
+  expect_valid_key(buf, true);
+  snprintf(buf, sizeof buf, "%s@", t256); /* 257 */
   expect_valid_key(buf, false);
   free(t);
-  free(t2);
+  free(t255);
+  free(t256);
 }
 
-static void test_tracestate_multi_tenant_key_grammar(void **state) {
+static void
+test_tracestate_key_grammar_allows_at_signs_anywhere_but_first(void **state) {
   (void)state;
-  expect_valid_key("1tenant@vendor", true);  /* tenant may start with digit */
-  expect_valid_key("tenant@1vendor", false); /* system must start lcalpha */
-  expect_valid_key("a@b@c", false);
-  expect_valid_key("@vendor", false);
-  expect_valid_key("tenant@", false);
+  expect_valid_key("1tenant@vendor", true);
+  expect_valid_key("tenant@1vendor", true);
+  expect_valid_key("a@b@c", true);
+  expect_valid_key("foo@@bar", true);
+  expect_valid_key("foo@", true);
   expect_valid_key("t_-*/@v_-*/9", true);
+  expect_valid_key("@vendor", false);
+  expect_valid_key("@", false);
+  expect_valid_key("_a", false); /* first: lowercase letter or digit */
+  expect_valid_key("9", true);
 }
 
 static void test_tracestate_rejects_invalid_key_characters(void **state) {
   (void)state;
   expect_valid_key("Abc", false); /* uppercase */
   expect_valid_key("aBc", false);
-  expect_valid_key("1abc", false); /* simple key starts with lcalpha */
+  expect_valid_key("1abc", true); /* a digit may start any key now */
   expect_valid_key("_abc", false);
   expect_valid_key("a.b", false);
   expect_valid_key("a b", false);
@@ -283,11 +316,14 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_tracestate_empty_header_is_valid_and_empty),
       cmocka_unit_test(test_tracestate_accepts_32_members),
       cmocka_unit_test(test_tracestate_rejects_33_members),
-      cmocka_unit_test(test_tracestate_rejects_duplicate_keys),
+      cmocka_unit_test(test_tracestate_keeps_the_leftmost_of_duplicate_keys),
+      cmocka_unit_test(test_tracestate_duplicates_count_towards_32_members),
       cmocka_unit_test(test_tracestate_accepts_simple_key_of_256_chars),
       cmocka_unit_test(test_tracestate_rejects_simple_key_of_257_chars),
-      cmocka_unit_test(test_tracestate_multi_tenant_key_limits_241_and_14),
-      cmocka_unit_test(test_tracestate_multi_tenant_key_grammar),
+      cmocka_unit_test(
+          test_tracestate_keys_with_at_signs_have_only_the_256_limit),
+      cmocka_unit_test(
+          test_tracestate_key_grammar_allows_at_signs_anywhere_but_first),
       cmocka_unit_test(test_tracestate_rejects_invalid_key_characters),
       cmocka_unit_test(test_tracestate_value_grammar),
       cmocka_unit_test(test_tracestate_value_length_limit_256),

@@ -47,7 +47,9 @@ static int tc_extract(const cotel_propagator *self, cotel_context *parent,
   sc.flags &= COTEL_TRACE_FLAGS_KNOWN;
   /* §3.3: tracestate is only read with a valid traceparent; an invalid
    * tracestate is dropped without affecting the traceparent. Several lines
-   * are combined in order (§3.3.1.1, RFC 7230 §3.2.2). */
+   * are combined in order (§3.3.1.1, RFC 7230 §3.2.2); a key repeated
+   * within or across them keeps its left-most entry (current draft: a
+   * receiver keeps duplicates or one of them). */
   cotel_str tsv;
   char *heap = NULL;
   cotel_tracestate *ts = NULL;

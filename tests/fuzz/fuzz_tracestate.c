@@ -28,6 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   CHECK(cotel_tracestate_count(ts) <= COTEL_TRACESTATE_MAX_MEMBERS);
+  /* Duplicates are dropped on parse: every key is unique and valid. */
+  for (size_t i = 0; i < cotel_tracestate_count(ts); i++) {
+    cotel_str ki, kj;
+    CHECK(cotel_tracestate_entry(ts, i, &ki, NULL) == 0);
+    CHECK(cotel_tracestate_key_valid(ki));
+    for (size_t j = 0; j < i; j++) {
+      CHECK(cotel_tracestate_entry(ts, j, &kj, NULL) == 0);
+      CHECK(ki.len != kj.len || memcmp(ki.ptr, kj.ptr, ki.len) != 0);
+    }
+  }
   cotel_str s = cotel_tracestate_str(ts);
   CHECK(s.len == strlen(s.ptr));
   CHECK(cotel_tracestate_parse(s.ptr, s.len, &again) == 0);

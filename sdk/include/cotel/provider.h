@@ -52,7 +52,30 @@ typedef struct cotel_provider_config {
    * OTEL_TRACES_EXPORTER pipeline of cotel/setup.h; NULL means none. Returns
    * 0 or a COTEL_E* code. */
   int (*default_pipeline)(cotel_span_processor **procs, size_t cap, size_t *n);
+  /* Resource detectors to run, COTEL_RESOURCE_DETECTOR_* bits; 0 means
+   * COTEL_RESOURCE_DETECTORS_DEFAULT, COTEL_RESOURCE_DETECTOR_NONE none.
+   * cotel_provider_config_defaults reads COTEL_RESOURCE_DETECTORS (a list:
+   * "host,os,process,container", "command_line" to add the command line,
+   * "none"). What they detect is overridden by OTEL_RESOURCE_ATTRIBUTES,
+   * OTEL_SERVICE_NAME and the attributes above, in that order. */
+  uint32_t resource_detectors;
 } cotel_provider_config;
+
+/* Resource detectors (cotel_provider_config.resource_detectors). */
+#define COTEL_RESOURCE_DETECTOR_HOST 0x01u /* host.name, host.arch */
+#define COTEL_RESOURCE_DETECTOR_OS 0x02u   /* os.type, os.description */
+#define COTEL_RESOURCE_DETECTOR_PROCESS                                        \
+  0x04u /* process.pid, .executable.*,                                         \
+           .command, .owner, .runtime.* */
+#define COTEL_RESOURCE_DETECTOR_CONTAINER                                      \
+  0x08u /* container.id (cgroup v1/v2) */
+/* process.command_args: the whole command line, which may hold secrets, so
+ * only when asked for (not in the default set). */
+#define COTEL_RESOURCE_DETECTOR_COMMAND_LINE 0x10u
+#define COTEL_RESOURCE_DETECTOR_NONE 0x80000000u /* run none */
+#define COTEL_RESOURCE_DETECTORS_DEFAULT                                       \
+  (COTEL_RESOURCE_DETECTOR_HOST | COTEL_RESOURCE_DETECTOR_OS |                 \
+   COTEL_RESOURCE_DETECTOR_PROCESS | COTEL_RESOURCE_DETECTOR_CONTAINER)
 
 /* The bound cotel_provider_destroy (and a processor's destroy) puts on the
  * shutdown it performs when the caller did not shut down first. */

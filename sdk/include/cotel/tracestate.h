@@ -9,9 +9,10 @@
 extern "C" {
 #endif
 
-/* W3C Trace Context §3.3.1: at most 32 list-members; keys up to 256
- * characters (multi-tenant keys: tenant-id up to 241, system-id up to 14);
- * values 1 to 256 printable characters. */
+/* W3C Trace Context §3.3.1 (current draft): at most 32 list-members; keys
+ * of 1 to 256 characters, a lowercase letter or digit first, then
+ * lowercase letters, digits and "_-*\/@" ("@" anywhere but first, any
+ * number of times); values 1 to 256 printable characters. */
 #define COTEL_TRACESTATE_MAX_MEMBERS 32
 #define COTEL_TRACESTATE_MAX_KEY 256
 #define COTEL_TRACESTATE_MAX_VALUE 256
@@ -32,9 +33,11 @@ COTEL_API int cotel_tracestate_set(const cotel_tracestate *ts, cotel_str key,
 COTEL_API int cotel_tracestate_delete(const cotel_tracestate *ts, cotel_str key,
                                       cotel_tracestate **out);
 /* Parse one combined header value (several header lines joined by ","):
- * the W3C rules; invalid (a bad member, a duplicate key, more than 32
+ * the W3C rules (current draft); invalid (a bad member, more than 32
  * members) → COTEL_EPARSE and *out NULL; empty members are skipped, and a
- * header with nothing else is valid and empty (0, *out NULL). We keep all
+ * header with nothing else is valid and empty (0, *out NULL). A repeated
+ * key keeps its left-most entry and drops the others (the draft lets a
+ * receiver keep one of them), so keys are always unique. We keep all
  * of a valid tracestate (at most 32 members of 513 characters), so the
  * §3.3.1.5 truncation beyond 512 characters never applies. */
 COTEL_API int cotel_tracestate_parse(const char *s, size_t len,
@@ -47,7 +50,7 @@ COTEL_API size_t cotel_tracestate_format(const cotel_tracestate *ts, char *buf,
 /* The serialized form ("k1=v1,k2=v2", no OWS) as a view borrowed from ts
  * (NUL-terminated; {"", 0} for NULL). No copy: inject sends it as is. */
 COTEL_API cotel_str cotel_tracestate_str(const cotel_tracestate *ts);
-/* True when key / value match the W3C grammar (§3.3.1.3). */
+/* True when key / value match the W3C grammar (§3.3.1.3, current draft). */
 COTEL_API bool cotel_tracestate_key_valid(cotel_str key);
 COTEL_API bool cotel_tracestate_value_valid(cotel_str value);
 

@@ -6,7 +6,8 @@
  * views into it.
  *
  * Grammar and limits: W3C Trace Context §3.3.1 (list, list-members, key,
- * value) and §3.5 (mutations: a modified key moves to the left). */
+ * value; the key grammar of the current draft) and §3.5 (mutations: a
+ * modified key moves to the left). */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,12 @@ struct cotel_tracestate {
   char str[]; /* canonical form, NUL-terminated */
 };
 
-/* §3.3.1.3.1: keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" */
+/* W3C Trace Context (current draft, "Key"):
+ *   key     = ( lcalpha / DIGIT ) 0*255 ( keychar )
+ *   keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
+ * Level 1's tenant@system split (a single "@", a system-id of at most 14
+ * characters) is gone: "@" may appear anywhere but first, any number of
+ * times, within the 256 characters. */
 static inline bool is_lcalpha(unsigned char c) {
   return c >= 'a' && c <= 'z';
 }
@@ -34,30 +40,18 @@ static inline bool is_digit(unsigned char c) {
 }
 static inline bool is_keychar(unsigned char c) {
   return is_lcalpha(c) || is_digit(c) || c == '_' || c == '-' || c == '*' ||
-         c == '/';
-}
-
-static bool keychars(const char *p, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!is_keychar((unsigned char)p[i])) return false;
-  return true;
+         c == '/' || c == '@';
 }
 
 bool cotel_tracestate_key_valid(cotel_str key) {
   const char *p = key.ptr;
   size_t n = key.len;
   if (!p || n == 0 || n > COTEL_TRACESTATE_MAX_KEY) return false;
-  const char *at = memchr(p, '@', n);
-  if (!at) /* simple-key = lcalpha 0*255( keychar ) */
-    return is_lcalpha((unsigned char)p[0]) && keychars(p + 1, n - 1);
-  /* multi-tenant-key = tenant-id "@" system-id
-   * tenant-id = ( lcalpha / DIGIT ) 0*240( keychar )
-   * system-id = lcalpha 0*13( keychar ) */
-  size_t tn = (size_t)(at - p), sn = n - tn - 1;
-  if (tn == 0 || tn > 241 || sn == 0 || sn > 14) return false;
-  unsigned char t0 = (unsigned char)p[0], s0 = (unsigned char)at[1];
-  if (!(is_lcalpha(t0) || is_digit(t0)) || !is_lcalpha(s0)) return false;
-  return keychars(p + 1, tn - 1) && keychars(at + 2, sn - 1);
+  unsigned char c0 = (unsigned char)p[0];
+  if (!is_lcalpha(c0) && !is_digit(c0)) return false;
+  for (size_t i = 1; i < n; i++)
+    if (!is_keychar((unsigned char)p[i])) return false;
+  return true;
 }
 
 /* §3.3.1.3.2: value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr;
@@ -193,15 +187,20 @@ static inline bool is_ows(char c) {
 
 /* §3.3.1.2: list = list-member 0*31( OWS "," OWS list-member ), where a
  * list-member is key "=" value or OWS only (empty members are allowed and
- * skipped; they do not count towards the 32). Any invalid member, a 33rd
- * member or a duplicate key (§3.3.1.4: only one entry per key) makes the
- * whole header invalid: a partially parsed tracestate is never used. */
+ * skipped; they do not count towards the 32). Any invalid member or a 33rd
+ * member makes the whole header invalid: a partially parsed tracestate is
+ * never used. A repeated key does not: the current draft makes unique keys
+ * the sender's duty and lets a receiver keep the duplicates or one of them
+ * (§3.5 "vendors MAY also discard duplicate keys"); we keep the left-most,
+ * the most recently updated one (§3.5 moves updates to the left), so every
+ * tracestate we hold has unique keys. The repeats still count towards the
+ * 32 members, as they were sent. */
 int cotel_tracestate_parse(const char *s, size_t len, cotel_tracestate **out) {
   if (!out) return COTEL_EINVAL;
   *out = NULL;
   if (!s && len) return COTEL_EINVAL;
   cotel_str k[COTEL_TRACESTATE_MAX_MEMBERS], v[COTEL_TRACESTATE_MAX_MEMBERS];
-  size_t n = 0, pos = 0;
+  size_t n = 0, pos = 0, seen = 0;
   while (pos <= len) {
     const char *b = s + pos;
     const char *comma = memchr(b, ',', len - pos);
@@ -212,16 +211,17 @@ int cotel_tracestate_parse(const char *s, size_t len, cotel_tracestate **out) {
     while (e > b && is_ows(e[-1]))
       e--;
     if (b == e) continue;
-    if (n == COTEL_TRACESTATE_MAX_MEMBERS) return COTEL_EPARSE;
     const char *eq = memchr(b, '=', (size_t)(e - b));
     if (!eq) return COTEL_EPARSE;
     cotel_str key = {b, (size_t)(eq - b)};
     cotel_str val = {eq + 1, (size_t)(e - eq - 1)};
     if (!cotel_tracestate_key_valid(key) || !cotel_tracestate_value_valid(val))
       return COTEL_EPARSE;
-    for (size_t i = 0; i < n; i++)
-      if (k[i].len == key.len && memcmp(k[i].ptr, key.ptr, key.len) == 0)
-        return COTEL_EPARSE;
+    bool dup = false;
+    for (size_t i = 0; i < n && !dup; i++)
+      dup = k[i].len == key.len && memcmp(k[i].ptr, key.ptr, key.len) == 0;
+    if (++seen > COTEL_TRACESTATE_MAX_MEMBERS) return COTEL_EPARSE;
+    if (dup) continue;
     k[n] = key;
     v[n++] = val;
   }

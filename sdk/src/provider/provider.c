@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cotel/env.h"
+#include "cotel/internal/resource_detect.h"
 #include "util/mem.h"
 #include "provider/provider_internal.h"
 #include "sampling/sampler_internal.h"
@@ -17,6 +18,8 @@ void cotel_provider_config_defaults(cotel_provider_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->disabled = cotel_env_bool("OTEL_SDK_DISABLED", false);
   cotel_span_limits_from_env(&cfg->limits);
+  cfg->resource_detectors = cotel__resource_detectors_parse(
+      cotel_env_str("COTEL_RESOURCE_DETECTORS"));
 }
 
 static void destroy_owned(const cotel_provider_config *cfg) {

@@ -181,4 +181,13 @@ typedef struct cotel__attr_set {
 int cotel__attr_set_put(cotel__attr_set *s, cotel__arena *a,
                         cotel__chunk_pool *cp, const cotel_attr *attr);
 
+/* Resource detectors (detect_*.c): each hands its attributes to `put`,
+ * which copies them (the detector's strings may live on its stack). A
+ * detector that cannot find a value leaves the attribute out. */
+typedef void (*cotel__res_put)(void *ud, const cotel_attr *attr);
+void cotel__detect_host(cotel__res_put put, void *ud);
+void cotel__detect_os(cotel__res_put put, void *ud);
+void cotel__detect_process(bool command_line, cotel__res_put put, void *ud);
+void cotel__detect_container(cotel__res_put put, void *ud);
+
 #endif

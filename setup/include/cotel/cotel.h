@@ -18,5 +18,7 @@
 #include "cotel/console.h"
 #include "cotel/memory.h"
 #include "cotel/otlp.h"
+#include "cotel/semconv.h"
+#include "cotel/log.h"
 #include "cotel/setup.h"
 #endif

@@ -30,10 +30,12 @@ typedef void (*cotel__http_done_fn)(cotel__http_req *r);
 struct cotel__http_req {
   CURL *easy;               /* owned by the caller; prepared by it */
   cotel__http_done_fn done; /* set by the caller */
+  size_t max_body;          /* response bytes kept; 0: COTEL__HTTP_MAX_BODY */
   /* Results, valid in done(). */
   CURLcode curl_rc;
   long status;
-  cotel__buf resp; /* at most COTEL__HTTP_MAX_BODY bytes */
+  cotel__buf resp; /* at most max_body bytes */
+  int truncated;   /* the response had more */
   char retry_after[64];
   char content_type[64];
   char errbuf[CURL_ERROR_SIZE];
