@@ -77,7 +77,7 @@ nginx-bench: nginx
 	@sh scripts/deps.sh bench
 	@sh bench/nginx.sh $(BUILD)
 
-FORMAT_DIRS = sdk propagators exporters setup instrumentation examples tests bench
+FORMAT_DIRS = sdk propagators exporters setup instrumentation/nginx examples tests bench
 format:
 	@find $(FORMAT_DIRS) -name '*.[ch]' | xargs clang-format -i
 

@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include <cotel/cotel.h>
+#include <cotel/http_server.h>
 
 /* otel_trace_context: bit 1 extracts, bit 2 injects. */
 #define NGX_HTTP_COTEL_EXTRACT 1
@@ -48,7 +49,7 @@ typedef struct {
 
 /* One traced request (main request only; subrequests use it too). */
 typedef struct {
-  cotel_span span;
+  cotel_http_server_span hs; /* the SERVER span (cotel/http_server.h) */
   cotel_span_context sc;     /* the span's ids (tracestate not used) */
   cotel_span_context parent; /* the extracted parent, when has_parent */
   cotel_context *parent_ctx; /* owned reference */
@@ -63,14 +64,14 @@ void *ngx_http_cotel_create_main_conf(ngx_conf_t *cf);
 void *ngx_http_cotel_create_loc_conf(ngx_conf_t *cf);
 char *ngx_http_cotel_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
 
-/* The most attributes ngx_http_cotel_request_attrs writes. */
-#define NGX_HTTP_COTEL_MAX_REQUEST_ATTRS 12
-
-/* The HTTP server semantic conventions (stable) known when the request
- * starts: fills attrs[] (views into r's memory, valid for the request) and
- * returns their number. The one place that maps a request to attributes:
- * the server helper of cotel/http_server.h can replace it. */
-size_t ngx_http_cotel_request_attrs(ngx_http_request_t *r, cotel_attr *attrs);
+/* What the server helper of cotel/http_server.h needs to know of the
+ * request (views into r's memory, valid for the request): method, target,
+ * scheme, peer, protocol version, the location as route, and `headers`
+ * (a carrier over r->headers_in) for Host, User-Agent and X-Forwarded-For.
+ * The helper turns it into the stable HTTP server semantic conventions. */
+void ngx_http_cotel_server_request(ngx_http_request_t *r,
+                                   const cotel_carrier *headers,
+                                   cotel_http_server_request *out);
 
 /* A carrier over r->headers_in (get, keys, and set: replaces the first
  * same-named header or appends one; values copied into r->pool). */

@@ -219,7 +219,7 @@ static void ngx_http_cotel_cleanup(void *data) {
    * connection): the span still ends, so it is counted. */
   if (!ctx->ended && ngx_http_cotel_worker.provider) {
     ctx->ended = 1;
-    cotel_span_end(ctx->span, 0);
+    cotel_http_server_end(&ctx->hs, 0);
   }
   if (ctx->parent_ctx) cotel_context_release(ctx->parent_ctx);
   ctx->parent_ctx = NULL;
@@ -252,17 +252,61 @@ static ngx_int_t ngx_http_cotel_sampled(ngx_http_request_t *r,
 
 static void ngx_http_cotel_inject(ngx_http_request_t *r,
                                   ngx_http_cotel_ctx_t *ctx) {
-  cotel_context *c = NULL;
-  if (cotel_context_with_span(ctx->parent_ctx, ctx->span, &c) != 0) {
-    /* A sampled-out span carries ids but no record: send its ids. */
-    cotel_span_context sc = ctx->sc;
-    if (ctx->has_parent) sc.tracestate = ctx->parent.tracestate;
-    if (cotel_context_with_remote(ctx->parent_ctx, &sc, &c) != 0) return;
-  }
   cotel_carrier carrier = ngx_http_cotel_carrier(r);
+  if (cotel_span_is_recording(ctx->hs.span)) {
+    cotel_inject(ngx_http_cotel_worker.propagator, ctx->hs.ctx, &carrier);
+    return;
+  }
+  /* A sampled-out span carries ids but no record: send its ids (sampled
+   * flag off) under the caller's trace, as the official module does. */
+  cotel_context *c = NULL;
+  cotel_span_context sc = ctx->sc;
+  if (ctx->has_parent) sc.tracestate = ctx->parent.tracestate;
+  if (cotel_context_with_remote(ctx->parent_ctx, &sc, &c) != 0) return;
   cotel_inject(ngx_http_cotel_worker.propagator, c, &carrier);
   cotel_context_release(c);
 }
+
+/* The server helper extracts through a propagator; the module has already
+ * extracted (otel_trace $otel_parent_sampled needs the parent before the
+ * span starts, and `inject`/`ignore` extract nothing), so the helper gets
+ * one that hands over that context. Single-threaded: one worker's loop. */
+static cotel_context *ngx_http_cotel_given_parent;
+
+static int ngx_http_cotel_given_extract(const cotel_propagator *self,
+                                        cotel_context *parent,
+                                        const cotel_carrier *carrier,
+                                        cotel_context **out) {
+  (void)self;
+  (void)carrier;
+  *out = cotel_context_retain(
+      ngx_http_cotel_given_parent ? ngx_http_cotel_given_parent : parent);
+  return 0;
+}
+
+static int ngx_http_cotel_given_inject(const cotel_propagator *self,
+                                       const cotel_context *ctx,
+                                       const cotel_carrier *carrier) {
+  (void)self;
+  (void)ctx;
+  (void)carrier;
+  return 0;
+}
+
+static const char *const *
+ngx_http_cotel_given_fields(const cotel_propagator *self) {
+  static const char *const none[] = {NULL};
+  (void)self;
+  return none;
+}
+
+static void ngx_http_cotel_given_destroy(cotel_propagator *self) {
+  (void)self;
+}
+
+static const cotel_propagator ngx_http_cotel_given = {
+    ngx_http_cotel_given_inject, ngx_http_cotel_given_extract,
+    ngx_http_cotel_given_fields, ngx_http_cotel_given_destroy, NULL};
 
 /* Rewrite phase of the main request: extract, sample, start, inject. */
 static ngx_int_t ngx_http_cotel_start_handler(ngx_http_request_t *r) {
@@ -292,15 +336,16 @@ static ngx_int_t ngx_http_cotel_start_handler(ngx_http_request_t *r) {
   ngx_http_cotel_decision = ngx_http_cotel_sampled(r, lcf)
                                 ? COTEL_SAMPLING_RECORD_AND_SAMPLE
                                 : COTEL_SAMPLING_DROP;
-  cotel_attr attrs[NGX_HTTP_COTEL_MAX_REQUEST_ATTRS];
-  cotel_span_options so = {0};
-  so.parent = ctx->parent_ctx;
-  so.kind = COTEL_SPAN_KIND_SERVER;
-  so.attrs = attrs;
-  so.n_attrs = ngx_http_cotel_request_attrs(r, attrs);
-  /* The final name needs the matched location: set when the span ends. */
-  cotel_span_start(ngx_http_cotel_worker.tracer, "HTTP", &so, &ctx->span);
-  cotel_span_get_context(ctx->span, &ctx->sc);
+  cotel_carrier headers = ngx_http_cotel_carrier(r);
+  cotel_http_server_request req;
+  ngx_http_cotel_server_request(r, &headers, &req);
+  ngx_http_cotel_given_parent = ctx->parent_ctx;
+  cotel_http_server_start(ngx_http_cotel_worker.tracer, &ngx_http_cotel_given,
+                          &req, &ctx->hs);
+  ngx_http_cotel_given_parent = NULL;
+  /* The loop goes on to other requests: nothing stays current. */
+  cotel_http_server_leave(&ctx->hs);
+  cotel_span_get_context(ctx->hs.span, &ctx->sc);
   ctx->sc.tracestate = NULL;
   if (lcf->context & NGX_HTTP_COTEL_INJECT) ngx_http_cotel_inject(r, ctx);
   return NGX_DECLINED;
@@ -312,8 +357,9 @@ static ngx_int_t ngx_http_cotel_log_handler(ngx_http_request_t *r) {
   if (ctx == NULL || ctx->ended || ngx_http_cotel_worker.provider == NULL)
     return NGX_OK;
   ctx->ended = 1;
-  if (!cotel_span_is_recording(ctx->span)) {
-    cotel_span_end(ctx->span, 0);
+  ngx_uint_t status = r->err_status ? r->err_status : r->headers_out.status;
+  if (!cotel_span_is_recording(ctx->hs.span)) {
+    cotel_http_server_end(&ctx->hs, (int)status);
     return NGX_OK;
   }
   ngx_http_cotel_loc_conf_t *lcf =
@@ -321,39 +367,22 @@ static ngx_int_t ngx_http_cotel_log_handler(ngx_http_request_t *r) {
   ngx_http_core_loc_conf_t *clcf =
       ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
-  ngx_uint_t status = r->err_status ? r->err_status : r->headers_out.status;
-  if (status)
-    cotel_span_set_int(ctx->span, "http.response.status_code", status);
-  if (status >= 500) {
-    char code[8];
-    *ngx_sprintf((u_char *)code, "%ui", status) = '\0';
-    cotel_span_set_str(ctx->span, "error.type", code);
-    cotel_span_set_status(ctx->span, COTEL_STATUS_ERROR, NULL);
-  }
-  /* http.route: the location that served the request (named locations
-   * and regexes as written in the configuration). */
-  if (clcf->name.len) {
-    cotel_attr a = {0};
-    a.key = cotel_str_c("http.route");
-    a.type = COTEL_ATTR_STRING;
-    a.v.s.ptr = (const char *)clcf->name.data;
-    a.v.s.len = clcf->name.len;
-    cotel_span_set_attr(ctx->span, &a);
-  }
+  /* http.route: the location that served the request, as written in the
+   * configuration (named locations and regexes too); it may differ from
+   * the one the span started in after an internal redirect. */
+  u_char buf[256];
+  size_t n = ngx_min(clcf->name.len, sizeof(buf) - 1);
+  ngx_memcpy(buf, clcf->name.data, n);
+  buf[n] = '\0';
+  if (n) cotel_http_server_set_route(&ctx->hs, (const char *)buf);
   ngx_str_t name = ngx_null_string;
   if (lcf->span_name) (void)ngx_http_complex_value(r, lcf->span_name, &name);
-  u_char buf[256];
-  if (name.len == 0) {
-    /* Semantic conventions: "{method} {http.route}". */
-    u_char *e = ngx_snprintf(buf, sizeof(buf) - 1, "%V %V", &r->method_name,
-                             &clcf->name);
-    *e = '\0';
-  } else {
-    size_t n = ngx_min(name.len, sizeof(buf) - 1);
+  if (name.len) {
+    n = ngx_min(name.len, sizeof(buf) - 1);
     ngx_memcpy(buf, name.data, n);
     buf[n] = '\0';
+    cotel_span_update_name(ctx->hs.span, (const char *)buf);
   }
-  cotel_span_update_name(ctx->span, (const char *)buf);
   if (lcf->span_attrs) {
     ngx_http_cotel_attr_conf_t *ac = lcf->span_attrs->elts;
     for (ngx_uint_t i = 0; i < lcf->span_attrs->nelts; i++) {
@@ -365,10 +394,11 @@ static ngx_int_t ngx_http_cotel_log_handler(ngx_http_request_t *r) {
       a.type = COTEL_ATTR_STRING;
       a.v.s.ptr = (const char *)v.data;
       a.v.s.len = v.len;
-      cotel_span_set_attr(ctx->span, &a);
+      cotel_span_set_attr(ctx->hs.span, &a);
     }
   }
-  cotel_span_end(ctx->span, 0);
+  /* Status code, ERROR and error.type for 5xx: the helper. */
+  cotel_http_server_end(&ctx->hs, (int)status);
   return NGX_OK;
 }
 

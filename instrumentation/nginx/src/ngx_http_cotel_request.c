@@ -9,74 +9,42 @@ static cotel_str ngx_http_cotel_str(const u_char *p, size_t len) {
   return s;
 }
 
-static cotel_attr ngx_http_cotel_attr_s(const char *key, const u_char *p,
-                                        size_t len) {
-  cotel_attr a;
-  a.key = cotel_str_c(key);
-  a.type = COTEL_ATTR_STRING;
-  a.v.s = ngx_http_cotel_str(p, len);
-  return a;
+static cotel_str ngx_http_cotel_c(const char *s) {
+  return cotel_str_c(s);
 }
 
-size_t ngx_http_cotel_request_attrs(ngx_http_request_t *r, cotel_attr *attrs) {
-  size_t n = 0;
+void ngx_http_cotel_server_request(ngx_http_request_t *r,
+                                   const cotel_carrier *headers,
+                                   cotel_http_server_request *out) {
   ngx_connection_t *c = r->connection;
-
-  attrs[n++] = ngx_http_cotel_attr_s("http.request.method", r->method_name.data,
-                                     r->method_name.len);
-  /* url.path and url.query as the client sent them (semconv: the path is
-   * not decoded); r->uri may already be rewritten at this point. */
-  u_char *q = ngx_strlchr(r->unparsed_uri.data,
-                          r->unparsed_uri.data + r->unparsed_uri.len, '?');
-  size_t plen = q ? (size_t)(q - r->unparsed_uri.data) : r->unparsed_uri.len;
-  attrs[n++] = ngx_http_cotel_attr_s("url.path", r->unparsed_uri.data, plen);
-  if (r->args.len)
-    attrs[n++] = ngx_http_cotel_attr_s("url.query", r->args.data, r->args.len);
+  ngx_http_core_loc_conf_t *clcf =
+      ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+  cotel_http_server_request_init(out);
+  out->method = ngx_http_cotel_str(r->method_name.data, r->method_name.len);
+  /* As the client sent it: r->uri may already be rewritten. */
+  out->target = ngx_http_cotel_str(r->unparsed_uri.data, r->unparsed_uri.len);
 #if (NGX_HTTP_SSL)
-  const char *scheme = c->ssl ? "https" : "http";
-#else
-  const char *scheme = "http";
+  if (c->ssl) out->scheme = ngx_http_cotel_c("https");
 #endif
-  attrs[n++] = ngx_http_cotel_attr_s("url.scheme", (const u_char *)scheme,
-                                     ngx_strlen(scheme));
-  if (r->headers_in.server.len)
-    attrs[n++] = ngx_http_cotel_attr_s(
-        "server.address", r->headers_in.server.data, r->headers_in.server.len);
-  if (c->local_sockaddr) {
-    attrs[n].key = cotel_str_c("server.port");
-    attrs[n].type = COTEL_ATTR_INT;
-    attrs[n++].v.i = ngx_inet_get_port(c->local_sockaddr);
-  }
-  if (c->addr_text.len)
-    attrs[n++] = ngx_http_cotel_attr_s("client.address", c->addr_text.data,
-                                       c->addr_text.len);
-  const char *ver = NULL;
+  out->peer_address = ngx_http_cotel_str(c->addr_text.data, c->addr_text.len);
+  if (c->sockaddr) out->peer_port = ngx_inet_get_port(c->sockaddr);
   switch (r->http_version) {
   case NGX_HTTP_VERSION_9:
-    ver = "0.9";
+    out->protocol_version = ngx_http_cotel_c("0.9");
     break;
   case NGX_HTTP_VERSION_10:
-    ver = "1.0";
-    break;
-  case NGX_HTTP_VERSION_11:
-    ver = "1.1";
+    out->protocol_version = ngx_http_cotel_c("1.0");
     break;
 #ifdef NGX_HTTP_VERSION_20
   case NGX_HTTP_VERSION_20:
-    ver = "2";
+    out->protocol_version = ngx_http_cotel_c("2");
     break;
 #endif
   default:
     break;
   }
-  if (ver)
-    attrs[n++] = ngx_http_cotel_attr_s("network.protocol.version",
-                                       (const u_char *)ver, ngx_strlen(ver));
-  if (r->headers_in.user_agent)
-    attrs[n++] = ngx_http_cotel_attr_s("user_agent.original",
-                                       r->headers_in.user_agent->value.data,
-                                       r->headers_in.user_agent->value.len);
-  return n;
+  out->route = ngx_http_cotel_str(clcf->name.data, clcf->name.len);
+  out->headers = headers;
 }
 
 /* ---- carrier over r->headers_in ---- */
