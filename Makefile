@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 override CMAKE_FLAGS += -DCOTEL_WERROR=$(WERROR)
 
 .PHONY: all build demo test sanitize asan tsan fuzz bench interop faults format format-check clean deps \
-  package consumers abi-check layers docs
+  package consumers abi-check layers docs nginx nginx-test nginx-bench
 
 all: build
 
@@ -87,7 +87,25 @@ faults: build
 	@sh scripts/deps.sh interop
 	@python3 scripts/faults.py
 
-FORMAT_DIRS = sdk propagators exporters setup examples tests bench tools
+
+# The nginx module (instrumentation/nginx), built against Debian's nginx-dev
+# into $(BUILD)/nginx/ngx_http_cotel_module.so; docs/nginx.md.
+nginx: build
+	@sh scripts/deps.sh nginx
+	@sh scripts/nginx.sh $(BUILD)
+
+# The module in the real nginx on 127.0.0.1 (needs root: nginx runs with a
+# private prefix in a temporary directory).
+nginx-test: nginx
+	@python3 tests/nginx_test.py $(BUILD)
+
+# wrk against nginx: no module, module with otel_trace off, every request
+# traced and exported (docs/nginx.md has the numbers).
+nginx-bench: nginx
+	@sh scripts/deps.sh bench
+	@sh bench/nginx.sh $(BUILD)
+
+FORMAT_DIRS = sdk propagators exporters instrumentation setup examples tests bench tools
 format:
 	@find $(FORMAT_DIRS) -name '*.[ch]' | xargs clang-format -i
 

@@ -11,10 +11,10 @@
  *   &sleep_ms=M  wait M ms (a uv timer) before calling on / answering
  *
  * Trace context and baggage are extracted and injected with the propagator
- * OTEL_PROPAGATORS names (tracecontext,baggage by default). As in
- * w3c-service, spans reach the callbacks through future slots: the sleep
- * timer and every transfer capture the context current when they are
- * scheduled.
+ * OTEL_PROPAGATORS names (tracecontext,baggage by default). The SERVER span
+ * comes from cotel/http_server.h, every CLIENT span from the libcurl
+ * instrumentation (cotel/curl.h) under the context current when the call is
+ * scheduled; the sleep timer captures that context too (a future slot).
  *
  * --no-trace: the uninstrumented baseline of bench/wrk.sh (DESIGN §7: the
  * instrumented server's throughput loss). No span, no extract, no inject,
@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "cotel/cotel.h"
 #include "cotel/propagation.h"
@@ -42,7 +44,7 @@ typedef struct leg {
 /* One GET /hop in flight. */
 struct hop {
   hk_request *req;
-  cotel_span server_span;
+  cotel_http_server_span server; /* SERVER span (cotel/http_server.h) */
   char trace_id[33], span_id[17], parent_id[17];
   hk_buf baggage; /* as received (empty: none) */
   bool has_baggage;
@@ -54,7 +56,7 @@ struct hop {
   uint64_t sleep_ms;
   size_t pending;
   leg *legs;
-  hk_json **down; /* per leg: the downstream's JSON or NULL */
+  json_t **down; /* per leg: the downstream's JSON or NULL */
   char (*client_ids)[17];
 };
 
@@ -64,7 +66,7 @@ static void answer_text(hk_request *req, int status, const char *msg) {
 
 static void hop_free(hop *h) {
   for (size_t i = 0; h->down && i < h->n_legs; i++)
-    hk_json_free(h->down[i]);
+    json_decref(h->down[i]);
   free(h->down);
   free(h->legs);
   free(h->client_ids);
@@ -74,109 +76,89 @@ static void hop_free(hop *h) {
   free(h);
 }
 
-static int write_reply(hop *h, hk_buf *o) {
-  int rc = hk_buf_puts(o, "{\"service\":");
-  if (!rc)
-    rc = hk_json_write_string(o, service.service_name,
-                              strlen(service.service_name));
-  if (!rc)
-    rc = hk_buf_printf(o, ",\"trace_id\":\"%s\",\"span_id\":\"%s\"",
-                       h->trace_id, h->span_id);
-  if (!rc)
-    rc = h->parent_id[0]
-             ? hk_buf_printf(o, ",\"parent_id\":\"%s\"", h->parent_id)
-             : hk_buf_puts(o, ",\"parent_id\":null");
-  if (!rc) rc = hk_buf_puts(o, ",\"baggage\":");
-  if (!rc)
-    rc = h->has_baggage
-             ? hk_json_write_string(o, h->baggage.data, h->baggage.len)
-             : hk_buf_puts(o, "null");
-  if (!rc) rc = hk_buf_puts(o, ",\"incoming_traceparent\":");
-  if (!rc)
-    rc = h->has_traceparent
-             ? hk_json_write_string(o, h->traceparent.data, h->traceparent.len)
-             : hk_buf_puts(o, "null");
-  if (!rc) rc = hk_buf_puts(o, ",\"client_span_ids\":[");
-  for (size_t i = 0; h->next_url.len && i < h->n_legs && !rc; i++)
-    rc = hk_buf_printf(o, "%s\"%s\"", i ? "," : "", h->client_ids[i]);
-  if (!rc) rc = hk_buf_puts(o, "],\"downstream\":");
-  if (!rc && h->fanout) rc = hk_buf_puts(o, "[");
-  for (size_t i = 0; i < (h->fanout ? h->n_legs : 1) && !rc; i++) {
-    if (i) rc = hk_buf_puts(o, ",");
-    if (!rc)
-      rc = h->down[i] ? hk_json_write(h->down[i], o) : hk_buf_puts(o, "null");
+static json_t *str_or_null(const hk_buf *b, bool has) {
+  return has ? json_stringn(b->data ? b->data : "", b->len) : json_null();
+}
+
+static json_t *down_or_null(json_t *v) {
+  return v ? json_incref(v) : json_null();
+}
+
+/* The reply, members in the documented order (jansson keeps insertion
+ * order). */
+static char *write_reply(hop *h) {
+  json_t *o = json_object();
+  json_t *ids = json_array();
+  if (!o || !ids) {
+    json_decref(o);
+    json_decref(ids);
+    return NULL;
   }
-  if (!rc && h->fanout) rc = hk_buf_puts(o, "]");
-  return rc ? rc : hk_buf_puts(o, "}\n");
+  for (size_t i = 0; h->next_url.len && i < h->n_legs; i++)
+    json_array_append_new(ids, json_string(h->client_ids[i]));
+  json_t *down;
+  if (h->fanout) {
+    down = json_array();
+    for (size_t i = 0; down && i < h->n_legs; i++)
+      json_array_append_new(down, down_or_null(h->down[i]));
+  } else {
+    down = down_or_null(h->down[0]);
+  }
+  json_object_set_new(o, "service", json_string(service.service_name));
+  json_object_set_new(o, "trace_id", json_string(h->trace_id));
+  json_object_set_new(o, "span_id", json_string(h->span_id));
+  json_object_set_new(o, "parent_id",
+                      h->parent_id[0] ? json_string(h->parent_id)
+                                      : json_null());
+  json_object_set_new(o, "baggage", str_or_null(&h->baggage, h->has_baggage));
+  json_object_set_new(o, "incoming_traceparent",
+                      str_or_null(&h->traceparent, h->has_traceparent));
+  json_object_set_new(o, "client_span_ids", ids);
+  json_object_set_new(o, "downstream", down ? down : json_null());
+  char *out = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  return out;
 }
 
 static void finish(hop *h) {
-  hk_buf out = {0};
-  if (write_reply(h, &out) == 0) {
-    hk_respond(h->req, 200, "application/json", out.data, out.len);
-    cotel_span_set_int(h->server_span, "http.response.status_code", 200);
+  char *out = write_reply(h);
+  if (out) {
+    size_t n = strlen(out);
+    out[n] = '\n'; /* the reply ends with a newline (hk_respond copies) */
+    hk_respond(h->req, 200, "application/json", out, n + 1);
+    cotel_http_server_end(&h->server, 200);
   } else {
     answer_text(h->req, 500, "out of memory\n");
-    cotel_span_set_status(h->server_span, COTEL_STATUS_ERROR, "no memory");
+    cotel_http_server_end(&h->server, 500);
   }
-  hk_buf_free(&out);
-  cotel_span_end(h->server_span, 0);
+  free(out);
   hop_free(h);
 }
 
 static void on_leg_done(const hk_response *r, void *ud) {
   leg *l = (leg *)ud;
   hop *h = l->h;
-  /* The transfer's future slot made this leg's CLIENT span current. */
-  cotel_span client = cotel_span_current();
-  if (r->error) {
+  /* The instrumentation ended the leg's CLIENT span (status, error.type);
+   * its id is reported so that the interop checks can follow the chain. */
+  memcpy(h->client_ids[l->i], r->client_span_id, 17);
+  if (r->error)
     cotel_log(COTEL_LOG_WARN, "cotel-hop: %s: %s", h->next_url.data, r->errmsg);
-    cotel_span_set_status(client, COTEL_STATUS_ERROR, r->errmsg);
-  } else {
-    cotel_span_set_int(client, "http.response.status_code", r->status);
-    if (r->status != 200 ||
-        hk_json_parse(r->body, r->body_len, &h->down[l->i]) != 0)
-      cotel_span_set_status(client, COTEL_STATUS_ERROR, "bad downstream");
-  }
-  cotel_span_end(client, 0);
+  else if (r->status == 200)
+    h->down[l->i] = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, NULL);
   if (--h->pending == 0) finish(h);
 }
 
 /* Start one leg under the current (SERVER span) context. */
 static void start_leg(hop *h, size_t i) {
-  if (no_trace) {
-    hk_fetch_options fo = {.url = h->next_url.data};
-    h->pending++;
-    if (hk_fetch(&service.client, &fo, on_leg_done, &h->legs[i])) h->pending--;
-    return;
-  }
-  cotel_attr attrs[] = {
-      cotel_attr_string("http.request.method", "GET"),
-      cotel_attr_string("url.full", h->next_url.data),
-      cotel_attr_int("hop.leg", (int64_t)i),
-  };
-  cotel_span_options so = {
-      .kind = COTEL_SPAN_KIND_CLIENT, .attrs = attrs, .n_attrs = 3};
-  cotel_span client;
-  cotel_span_start(service.tracer, "GET /hop", &so, &client);
-  cotel_span_context sc;
-  if (cotel_span_get_context(client, &sc) == 0)
-    cotel_span_id_to_hex(&sc.span_id, h->client_ids[i]);
   hk_fetch_options fo = {.url = h->next_url.data};
   h->pending++;
-  int rc = hk_fetch_in_span(&service, client, &fo, on_leg_done, &h->legs[i]);
-  if (rc) h->pending--;
-  if (rc) {
-    cotel_span_set_status(client, COTEL_STATUS_ERROR, cotel_strerror(rc));
-    cotel_span_end(client, 0);
-  }
+  if (hk_fetch(&service.client, &fo, on_leg_done, &h->legs[i])) h->pending--;
 }
 
 /* Runs with the SERVER span current: directly, or from the sleep timer's
- * future slot. */
+ * future slot. Releases the hold its scheduler took. */
 static void call_on(void *ud) {
   hop *h = (hop *)ud;
-  h->pending = 1; /* held until every leg is scheduled */
   for (size_t i = 0; h->next_url.len && i < h->n_legs; i++)
     start_leg(h, i);
   if (--h->pending == 0) finish(h);
@@ -258,41 +240,23 @@ static void handle_hop(hk_request *req) {
     hk_buf_append(&h->traceparent, tp.ptr, tp.len);
   }
 
-  if (no_trace) {
-    if (h->sleep_ms == 0 || hk_after(&service.loop, h->sleep_ms, call_on, h))
-      call_on(h);
-    return;
+  /* Two holds: one for call_on, one for this handler (until the SERVER
+   * span is no longer current here). */
+  h->pending = 2;
+  if (!no_trace) {
+    hk_server_span_start(&service, req, "/hop", &h->server);
+    if (cotel_span_context_is_valid(&h->server.remote))
+      cotel_span_id_to_hex(&h->server.remote.span_id, h->parent_id);
+    cotel_span_context sc;
+    if (cotel_span_get_context(h->server.span, &sc) == 0) {
+      cotel_trace_id_to_hex(&sc.trace_id, h->trace_id);
+      cotel_span_id_to_hex(&sc.span_id, h->span_id);
+    }
   }
-
-  cotel_attr attrs[] = {
-      cotel_attr_string("http.request.method", "GET"),
-      cotel_attr_string("url.path", "/hop"),
-  };
-  cotel_context *remote = hk_server_span_start(&service, req, "GET /hop", attrs,
-                                               2, &h->server_span);
-  cotel_span_context psc;
-  if (cotel_context_span_context(remote, &psc) == 0 &&
-      cotel_span_context_is_valid(&psc))
-    cotel_span_id_to_hex(&psc.span_id, h->parent_id);
-
-  cotel_span_context sc;
-  if (cotel_span_get_context(h->server_span, &sc) == 0) {
-    cotel_trace_id_to_hex(&sc.trace_id, h->trace_id);
-    cotel_span_id_to_hex(&sc.span_id, h->span_id);
-  }
-  /* The SERVER span's context keeps the extracted baggage (its parent). */
-  cotel_context *sctx = NULL;
-  if (cotel_context_with_span(remote, h->server_span, &sctx) != 0) {
-    cotel_context_release(remote);
-    finish(h);
-    return;
-  }
-  cotel_token tok = cotel_context_attach(sctx);
   if (h->sleep_ms == 0 || hk_after(&service.loop, h->sleep_ms, call_on, h))
     call_on(h);
-  cotel_context_detach(tok);
-  cotel_context_release(sctx);
-  cotel_context_release(remote);
+  cotel_http_server_leave(&h->server);
+  if (--h->pending == 0) finish(h);
 }
 
 static void on_request(hk_request *req, void *ud) {
@@ -322,5 +286,6 @@ int main(int argc, char **argv) {
   if (hk_service_start(&service, &o, "cotel-hop", "cotel.hop", on_request,
                        NULL) != 0)
     return 1;
+  service.client.traced = !no_trace;
   return hk_service_run(&service);
 }

@@ -1,9 +1,18 @@
 /* httpkit: HTTP/1.1 server on libuv with http-parser.
  *
- * One request per connection is in flight at a time. When a message is
- * complete the parser is paused, reading stops and the bytes already read
- * past it are kept; once the response is written the parser resumes on them
- * (pipelining, RFC 9112 §9.3.2) and reading restarts. */
+ * One request per connection is in flight at a time. Bytes read go into one
+ * buffer per connection, consumed from an offset. conn_drive parses it in a
+ * loop: a complete message pauses the parser and is dispatched; a handler
+ * that answers at once just lets the loop go on (no recursion, no copy of
+ * the unread bytes per request), one that answers later calls conn_drive
+ * again from hk_respond (pipelining, RFC 9112 §9.3.2). Reading stops while
+ * a request is in flight and restarts when the loop runs dry.
+ *
+ * Slow clients are bounded by one timer per connection: the request head
+ * must arrive within the header timeout from its first byte, the body
+ * within the body timeout from the end of the head (408 and close), and an
+ * idle keep-alive connection is closed after the idle timeout. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,7 +44,17 @@ struct hk_conn {
   bool in_flight;
   bool keep_alive;
   bool complete;
-  hk_buf pending; /* bytes read past the current request */
+  bool in_message; /* a request has begun and is not complete yet */
+  bool driving;    /* conn_drive is on the stack */
+  bool reading;
+  bool broken;    /* malformed input: answered 400, closing */
+  hk_buf pending; /* bytes read and not parsed yet, from pend_off */
+  size_t pend_off;
+  uv_timer_t timer; /* header, body or idle timeout */
+  int open_handles; /* tcp + timer until both are closed */
+  char peer[64];    /* the client's address */
+  int peer_port;
+  char version[16];
   bool handle_closed;
   bool closing;
 };
@@ -49,8 +68,10 @@ typedef struct write_req {
 
 static void conn_maybe_free(hk_conn *c);
 static void conn_close(hk_conn *c);
-static void conn_feed(hk_conn *c, const char *data, size_t len);
+static void conn_drive(hk_conn *c);
 static void conn_read_start(hk_conn *c);
+static void conn_arm(hk_conn *c, uint64_t ms, bool idle);
+static void write_raw(hk_conn *c, const char *s, size_t n, bool close_after);
 
 static hk_conn *conn_of(http_parser *p) {
   return (hk_conn *)p->data;
@@ -65,6 +86,8 @@ static int on_message_begin(http_parser *p) {
   c->last_was_value = false;
   c->reject = 0;
   c->complete = false;
+  c->in_message = true;
+  conn_arm(c, c->server->header_timeout_ms, false);
   return 0;
 }
 
@@ -115,10 +138,9 @@ static int on_header_value(http_parser *p, const char *at, size_t len) {
   return header_piece(c, at, len, true);
 }
 
-static void write_raw(hk_conn *c, const char *s, size_t n, bool close_after);
-
 static int on_headers_complete(http_parser *p) {
   hk_conn *c = conn_of(p);
+  conn_arm(c, c->server->body_timeout_ms, false);
   /* Answer "Expect: 100-continue" so clients that wait for it go on
    * (RFC 9110 §10.1.1). */
   for (size_t i = 0; i < c->n_hdrs && !c->reject; i++) {
@@ -144,6 +166,8 @@ static int on_body(http_parser *p, const char *at, size_t len) {
 static int on_message_complete(http_parser *p) {
   hk_conn *c = conn_of(p);
   c->complete = true;
+  c->in_message = false;
+  uv_timer_stop(&c->timer); /* the handler's time is its own business */
   c->keep_alive = http_should_keep_alive(p) != 0;
   http_parser_pause(p, 1);
   return 0;
@@ -175,6 +199,8 @@ static const char *reason(int status) {
     return "Not Found";
   case 405:
     return "Method Not Allowed";
+  case 408:
+    return "Request Timeout";
   case 413:
     return "Content Too Large";
   case 414:
@@ -247,15 +273,9 @@ int hk_respond(hk_request *req, int status, const char *content_type,
     conn_maybe_free(c);
     return 0;
   }
-  if (!close_after) {
-    /* Go on with what was read past this request, then read more. */
-    http_parser_pause(&c->parser, 0);
-    hk_buf rest = c->pending;
-    c->pending = (hk_buf){0};
-    if (rest.len) conn_feed(c, rest.data, rest.len);
-    hk_buf_free(&rest);
-    if (!c->in_flight && !c->closing && !c->handle_closed) conn_read_start(c);
-  }
+  /* Answered later (from another callback): go on with what was read past
+   * this request. Answered from inside conn_drive: its loop goes on. */
+  if (!close_after) conn_drive(c);
   return 0;
 }
 
@@ -291,6 +311,11 @@ static void dispatch(hk_conn *c) {
   r->body = c->body.data;
   r->body_len = c->body.len;
   r->server = c->server;
+  snprintf(c->version, sizeof c->version, "%u.%u", c->parser.http_major % 10u,
+           c->parser.http_minor % 10u);
+  r->version = c->version;
+  r->peer = c->peer;
+  r->peer_port = c->peer_port;
   c->in_flight = true;
   if (c->reject) {
     c->keep_alive = false;
@@ -300,24 +325,57 @@ static void dispatch(hk_conn *c) {
   c->server->handler(r, c->server->ud);
 }
 
-/* Parse bytes; stops at a complete request (kept in c->pending beyond). */
-static void conn_feed(hk_conn *c, const char *data, size_t len) {
-  size_t used = http_parser_execute(&c->parser, &settings, data, len);
-  enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
-  if (err == HPE_PAUSED && c->complete) {
-    c->complete = false;
-    uv_read_stop((uv_stream_t *)&c->tcp);
-    if (used < len && hk_buf_append(&c->pending, data + used, len - used)) {
-      conn_close(c);
-      return;
+static void conn_read_stop(hk_conn *c) {
+  if (!c->reading) return;
+  c->reading = false;
+  uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+/* Parse what was read, dispatching each complete request, until a request
+ * is in flight or the bytes run out. Never recursive: hk_respond from a
+ * handler called here finds `driving` set and returns. */
+static void conn_drive(hk_conn *c) {
+  if (c->driving) return;
+  c->driving = true;
+  while (!c->in_flight && !c->closing && !c->broken &&
+         c->pend_off < c->pending.len) {
+    http_parser_pause(&c->parser, 0);
+    const char *data = c->pending.data + c->pend_off;
+    size_t len = c->pending.len - c->pend_off;
+    size_t used = http_parser_execute(&c->parser, &settings, data, len);
+    enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+    c->pend_off += used;
+    if (err == HPE_PAUSED && c->complete) {
+      c->complete = false;
+      dispatch(c);
+      continue;
     }
-    dispatch(c);
-    return;
+    if (err != HPE_OK) {
+      /* Malformed request: answer 400 and close (RFC 9112 §2.2). */
+      c->broken = true;
+      uv_timer_stop(&c->timer);
+      conn_read_stop(c);
+      send_response(c, 400, NULL, NULL, 0, true);
+    }
+    break; /* everything was parsed: wait for more bytes */
   }
-  if (err != HPE_OK) {
-    /* Malformed request: answer 400 and close (RFC 9112 §2.2). */
-    uv_read_stop((uv_stream_t *)&c->tcp);
-    send_response(c, 400, NULL, NULL, 0, true);
+  /* Reclaim the parsed bytes: all of them (the usual case), or the first
+   * half once it is large (amortised linear in what was read). */
+  if (c->pend_off == c->pending.len) {
+    c->pending.len = c->pend_off = 0;
+  } else if (c->pend_off > 65536 && c->pend_off > c->pending.len / 2) {
+    memmove(c->pending.data, c->pending.data + c->pend_off,
+            c->pending.len - c->pend_off);
+    c->pending.len -= c->pend_off;
+    c->pend_off = 0;
+  }
+  c->driving = false;
+  if (c->closing || c->handle_closed || c->broken) return;
+  if (c->in_flight) {
+    conn_read_stop(c);
+  } else {
+    conn_read_start(c);
+    if (!c->in_message) conn_arm(c, c->server->idle_timeout_ms, true);
   }
 }
 
@@ -327,24 +385,50 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   buf->len = buf->base ? suggested : 0;
 }
 
+/* What one connection may hold unparsed: a maximal request and a read. */
+#define HK_MAX_PENDING (HK_MAX_HEADER_BYTES + HK_MAX_BODY_BYTES + 65536)
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   hk_conn *c = (hk_conn *)s->data;
   if (n < 0) {
     /* EOF or error. A request needs no EOF to end (RFC 9112 §6.3). */
     conn_close(c);
   } else if (n > 0) {
-    if (c->in_flight) {
-      if (hk_buf_append(&c->pending, buf->base, (size_t)n)) conn_close(c);
-    } else {
-      conn_feed(c, buf->base, (size_t)n);
-    }
+    if (c->pending.len - c->pend_off + (size_t)n > HK_MAX_PENDING ||
+        hk_buf_append(&c->pending, buf->base, (size_t)n))
+      conn_close(c);
+    else
+      conn_drive(c);
   }
   free(buf->base);
 }
 
 static void conn_read_start(hk_conn *c) {
-  if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
+  if (c->reading || c->closing) return;
+  int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  if (rc == 0 || rc == UV_EALREADY)
+    c->reading = true;
+  else
     conn_close(c);
+}
+
+static void on_conn_timeout(uv_timer_t *t) {
+  hk_conn *c = (hk_conn *)t->data;
+  if (c->in_flight || c->closing) return;
+  if (c->in_message) {
+    /* The head or the body did not arrive in time (RFC 9110 §15.5.9). */
+    c->broken = true;
+    conn_read_stop(c);
+    send_response(c, 408, NULL, NULL, 0, true);
+  } else {
+    conn_close(c); /* idle keep-alive connection */
+  }
+}
+
+static void conn_arm(hk_conn *c, uint64_t ms, bool idle) {
+  (void)idle;
+  if (c->closing) return;
+  uv_timer_start(&c->timer, on_conn_timeout, ms, 0);
 }
 
 /* ---- Connection lifetime ---- */
@@ -373,6 +457,7 @@ static void conn_maybe_free(hk_conn *c) {
 
 static void on_conn_closed(uv_handle_t *h) {
   hk_conn *c = (hk_conn *)h->data;
+  if (--c->open_handles > 0) return;
   c->handle_closed = true;
   conn_maybe_free(c);
 }
@@ -380,7 +465,9 @@ static void on_conn_closed(uv_handle_t *h) {
 static void conn_close(hk_conn *c) {
   if (c->closing) return;
   c->closing = true;
+  c->reading = false;
   uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+  uv_close((uv_handle_t *)&c->timer, on_conn_closed);
 }
 
 static void on_connection(uv_stream_t *ls, int status) {
@@ -391,6 +478,9 @@ static void on_connection(uv_stream_t *ls, int status) {
   c->server = s;
   uv_tcp_init(s->loop, &c->tcp);
   c->tcp.data = c;
+  uv_timer_init(s->loop, &c->timer);
+  c->timer.data = c;
+  c->open_handles = 2;
   c->next = s->conns;
   if (c->next) c->next->prevp = &c->next;
   c->prevp = &s->conns;
@@ -401,15 +491,44 @@ static void on_connection(uv_stream_t *ls, int status) {
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
+  struct sockaddr_storage peer;
+  int plen = sizeof(peer);
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &plen) == 0) {
+    if (peer.ss_family == AF_INET6) {
+      uv_ip6_name((struct sockaddr_in6 *)&peer, c->peer, sizeof c->peer);
+      c->peer_port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+    } else {
+      uv_ip4_name((struct sockaddr_in *)&peer, c->peer, sizeof c->peer);
+      c->peer_port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+    }
+  }
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   conn_read_start(c);
+  conn_arm(c, s->idle_timeout_ms, true);
+}
+
+/* A timeout from the environment (milliseconds, 1..86400000), else def. */
+static uint64_t env_ms(const char *name, uint64_t def) {
+  const char *v = getenv(name);
+  if (!v || !*v) return def;
+  char *end;
+  unsigned long long ms = strtoull(v, &end, 10);
+  if (*end || ms == 0 || ms > 86400000ull) {
+    cotel_log(COTEL_LOG_WARN, "httpkit: bad %s '%s', using %llu", name, v,
+              (unsigned long long)def);
+    return def;
+  }
+  return ms;
 }
 
 int hk_server_start(hk_server *s, uv_loop_t *loop, const char *host, int port,
                     hk_handler handler, void *ud) {
   if (!s || !loop || !handler || port < 0 || port > 65535) return COTEL_EINVAL;
   memset(s, 0, sizeof(*s));
+  s->header_timeout_ms = env_ms("HTTPKIT_HEADER_TIMEOUT_MS", 10000);
+  s->body_timeout_ms = env_ms("HTTPKIT_BODY_TIMEOUT_MS", 30000);
+  s->idle_timeout_ms = env_ms("HTTPKIT_IDLE_TIMEOUT_MS", 60000);
   s->loop = loop;
   s->handler = handler;
   s->ud = ud;

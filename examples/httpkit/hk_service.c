@@ -162,37 +162,18 @@ int hk_service_run(hk_service *s) {
   return rc == 0 && frc == 0 ? 0 : 1;
 }
 
-cotel_context *hk_server_span_start(hk_service *s, hk_request *req,
-                                    const char *name, const cotel_attr *attrs,
-                                    size_t n_attrs, cotel_span *span) {
-  /* W3C Trace Context §3: continue the caller's trace when its headers are
-   * valid; the propagator ignores invalid ones (a new trace). */
+int hk_server_span_start(hk_service *s, hk_request *req, const char *route,
+                         cotel_http_server_span *out) {
   cotel_header_carrier hc;
   cotel_carrier carrier = hk_request_carrier(req, &hc);
-  cotel_context *remote = NULL;
-  if (cotel_extract(s->propagator, cotel_context_root(), &carrier, &remote) !=
-      0)
-    remote = cotel_context_retain(cotel_context_root());
-  cotel_span_options so = {.parent = remote,
-                           .kind = COTEL_SPAN_KIND_SERVER,
-                           .attrs = attrs,
-                           .n_attrs = n_attrs};
-  cotel_span_start(s->tracer, name, &so, span);
-  return remote;
-}
-
-int hk_fetch_in_span(hk_service *s, cotel_span client, hk_fetch_options *o,
-                     hk_fetch_cb cb, void *ud) {
-  cotel_context *cctx = NULL;
-  int rc = cotel_context_with_span(NULL, client, &cctx);
-  if (rc) {
-    curl_slist_free_all(o->headers);
-    return rc;
-  }
-  cotel_token tok = cotel_context_attach(cctx);
-  cotel_curl_inject(s->propagator, NULL, &o->headers);
-  rc = hk_fetch(&s->client, o, cb, ud);
-  cotel_context_detach(tok);
-  cotel_context_release(cctx);
-  return rc;
+  cotel_http_server_request r;
+  cotel_http_server_request_init(&r);
+  r.method = cotel_str_c(req->method);
+  r.target = cotel_str_c(req->url);
+  r.peer_address = cotel_str_c(req->peer);
+  r.peer_port = req->peer_port;
+  r.protocol_version = cotel_str_c(req->version);
+  r.route = cotel_str_c(route);
+  r.headers = &carrier;
+  return cotel_http_server_start(s->tracer, s->propagator, &r, out);
 }

@@ -4,13 +4,14 @@
  * - Server: libuv TCP + Debian's http-parser. One request per connection at
  *   a time (keep-alive and pipelining handled by pausing the parser); the
  *   handler may answer later, from any callback on the loop.
- * - Client: libcurl's multi interface driven by the same loop
- *   (curl_multi_socket_action + uv_poll + uv_timer, as in curl's
- *   docs/examples/multi-uv.c). Each transfer embeds a cotel_future: the
- *   context current when the request is scheduled is made current around its
- *   completion callback (DESIGN §3 "future slot"), so callers never pass
- *   their span by hand.
- * - A minimal JSON tree (parse/write) and a growable byte buffer.
+ * - Client: libcotel's one libcurl-multi-on-libuv client
+ *   (cotel/internal/http.h), every transfer instrumented with cotel/curl.h
+ *   (a CLIENT span, child of the context current at hk_fetch, headers
+ *   injected). Each transfer embeds a cotel_future: the context current when
+ *   the request is scheduled is made current around its completion callback
+ *   (DESIGN §3 "future slot"), so callers never pass their span by hand.
+ * - Server spans through cotel/http_server.h.
+ * - JSON is Debian's jansson, used directly by the services.
  *
  * Everything here is single-threaded: call it from the loop's thread only.
  * Functions return 0 or a negative COTEL_E* code. */
@@ -24,6 +25,8 @@
 #include <uv.h>
 
 #include "cotel/context.h"
+#include "cotel/http_server.h"
+#include "cotel/internal/http.h"
 #include "cotel/propagation.h"
 #include "cotel/setup.h"
 
@@ -52,45 +55,6 @@ int hk_url_decode(hk_buf *out, const char *s, size_t len);
  * (reset first). COTEL_ENOTFOUND when absent. */
 int hk_query_get(cotel_str query, const char *name, hk_buf *out);
 
-/* ---- JSON (RFC 8259) ---- */
-typedef enum hk_json_type {
-  HK_JSON_NULL = 0,
-  HK_JSON_BOOL,
-  HK_JSON_NUMBER,
-  HK_JSON_STRING,
-  HK_JSON_ARRAY,
-  HK_JSON_OBJECT,
-} hk_json_type;
-
-/* A parsed value. Strings are decoded UTF-8 (may contain NUL: use len);
- * numbers keep their validated source text so writing them back loses no
- * precision. Objects keep member order; keys[i] names items[i]. */
-typedef struct hk_json hk_json;
-struct hk_json {
-  hk_json_type type;
-  bool boolean;
-  char *str; /* STRING, NUMBER: NUL-terminated */
-  size_t len;
-  hk_json **items; /* ARRAY, OBJECT */
-  hk_json **keys;  /* OBJECT: STRING values */
-  size_t n;
-};
-
-#define HK_JSON_MAX_DEPTH 64
-
-/* Parse exactly one value (surrounding whitespace allowed). COTEL_EPARSE on
- * any syntax error, bad UTF-16 escape or nesting deeper than
- * HK_JSON_MAX_DEPTH; COTEL_ENOMEM. *out is NULL on error. */
-int hk_json_parse(const char *s, size_t len, hk_json **out);
-void hk_json_free(hk_json *v);
-/* Compact serialisation appended to out. */
-int hk_json_write(const hk_json *v, hk_buf *out);
-/* A JSON string literal (quoted, escaped) appended to out. */
-int hk_json_write_string(hk_buf *out, const char *s, size_t len);
-/* Member of an object by key (the last one wins on duplicates); NULL if
- * absent or v is not an object. */
-const hk_json *hk_json_get(const hk_json *v, const char *key);
-
 /* ---- Server ---- */
 #define HK_MAX_HEADERS 64
 #define HK_MAX_HEADER_BYTES (64 * 1024)
@@ -109,6 +73,9 @@ typedef struct hk_request {
   size_t n_headers;
   const char *body; /* NUL-terminated; body_len authoritative */
   size_t body_len;
+  const char *version; /* "1.1", "1.0" */
+  const char *peer;    /* the client's address ("" when unknown) */
+  int peer_port;
   hk_server *server;
   void *user; /* free for the handler */
 } hk_request;
@@ -128,6 +95,12 @@ struct hk_server {
   bool listener_closed;
   size_t n_conns;
   hk_conn *conns; /* intrusive list of open connections */
+  /* Slow clients (HTTPKIT_HEADER_TIMEOUT_MS, _BODY_, _IDLE_; defaults 10 s,
+   * 30 s, 60 s): request head from its first byte, body from the end of the
+   * head (408 and close), idle keep-alive connection (closed). */
+  uint64_t header_timeout_ms;
+  uint64_t body_timeout_ms;
+  uint64_t idle_timeout_ms;
   void (*close_cb)(hk_server *s);
 };
 
@@ -152,16 +125,15 @@ int hk_respond(hk_request *req, int status, const char *content_type,
                const char *body, size_t len);
 
 /* ---- Client ---- */
-typedef struct hk_sock hk_sock;
 typedef struct hk_transfer hk_transfer;
 
 typedef struct hk_client {
   uv_loop_t *loop;
-  CURLM *multi;
-  uv_timer_t timer;
-  hk_sock *socks;         /* open poll handles */
+  cotel__http http;
+  uv_timer_t keep;        /* ref'd while transfers run (http's are not) */
   hk_transfer *transfers; /* in-flight transfers */
   size_t active;
+  bool traced; /* instrument transfers (default); false: plain requests */
   bool closed;
 } hk_client;
 
@@ -171,15 +143,17 @@ typedef struct hk_response {
   long status;        /* HTTP status (0 when no response) */
   const char *body;   /* NUL-terminated, borrowed for the callback */
   size_t body_len;
+  char client_span_id[17]; /* the transfer's CLIENT span ("" if none) */
 } hk_response;
 
 /* Completion callback. It runs with the context that was current when
- * hk_fetch was called made current again (the transfer's future slot). */
+ * hk_fetch was called made current again (the transfer's future slot); the
+ * transfer's CLIENT span has ended by then. */
 typedef void (*hk_fetch_cb)(const hk_response *resp, void *ud);
 
 int hk_client_init(hk_client *c, uv_loop_t *loop);
-/* Abort in-flight transfers (their callbacks run with COTEL_ESTATE), free
- * curl, close the loop handles. */
+/* Abort in-flight transfers (their callbacks run with COTEL_ESTATE), close
+ * the client. */
 void hk_client_close(hk_client *c);
 
 typedef struct hk_fetch_options {
@@ -191,7 +165,8 @@ typedef struct hk_fetch_options {
   long timeout_ms; /* 0: 10000 */
 } hk_fetch_options;
 
-/* Start a transfer. The current context is captured now (a cotel_future)
+/* Start a transfer: a CLIENT span, child of the current context, with its
+ * context injected. The current context is also captured (a cotel_future)
  * and entered around `cb`. On error the headers are freed and cb is not
  * called. */
 int hk_fetch(hk_client *c, const hk_fetch_options *o, hk_fetch_cb cb, void *ud);
@@ -235,20 +210,12 @@ int hk_service_args(int argc, char **argv, bool allow_service,
 int hk_service_start(hk_service *s, const hk_service_options *o,
                      const char *default_name, const char *tracer_name,
                      hk_handler handler, void *ud);
-/* Server side of a traced request: extract the caller's context from the
- * request headers with the service's propagator (the root when they hold
- * none or only invalid ones: a new trace) and start a SERVER span under it.
- * Returns the extracted context (a reference the caller releases; the
- * SERVER span's context is cotel_context_with_span(it, *span)). */
-cotel_context *hk_server_span_start(hk_service *s, hk_request *req,
-                                    const char *name, const cotel_attr *attrs,
-                                    size_t n_attrs, cotel_span *span);
-/* Client side: start the transfer with `client` current, its context
- * injected into o->headers (which may already hold others), so that `cb`
- * runs with the CLIENT span current. Same ownership and errors as
- * hk_fetch. */
-int hk_fetch_in_span(hk_service *s, cotel_span client, hk_fetch_options *o,
-                     hk_fetch_cb cb, void *ud);
+/* Server side of a traced request (cotel/http_server.h): extract the
+ * caller's context with the service's propagator and start a SERVER span
+ * named "{method} {route}" under it, current until
+ * cotel_http_server_leave/_end. */
+int hk_server_span_start(hk_service *s, hk_request *req, const char *route,
+                         cotel_http_server_span *out);
 
 /* Run until a signal; then shut down. Returns the process exit code. */
 int hk_service_run(hk_service *s);

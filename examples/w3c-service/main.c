@@ -8,13 +8,16 @@
  * calls run concurrently on the loop; we answer 200 once every one of them
  * has completed.
  *
- * The CLIENT span is never stored by hand: it is current when the transfer
- * is scheduled, hk_fetch captures that context into the transfer's future
- * slot, and the completion callback finds it again with cotel_span_current().
- */
+ * Spans come from the instrumentation: cotel/http_server.h makes the SERVER
+ * span (extracted parent, HTTP server attributes) and makes it current;
+ * every hk_fetch is a libcurl transfer instrumented with cotel/curl.h, whose
+ * CLIENT span is a child of the context current when it was scheduled and
+ * whose context is injected into the call. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "cotel/cotel.h"
 #include "cotel/propagation.h"
@@ -25,8 +28,8 @@ static hk_service service;
 /* One POST /test in flight. */
 typedef struct test_call {
   hk_request *req;
-  cotel_span server_span;
-  size_t pending; /* outgoing calls not yet completed */
+  cotel_http_server_span server; /* SERVER span (cotel/http_server.h) */
+  size_t pending;                /* outgoing calls not yet completed */
   size_t failed;
 } test_call;
 
@@ -37,112 +40,82 @@ static void answer(hk_request *req, int status, const char *msg) {
 static void finish(test_call *tc) {
   /* Every callback has run: answer, then end the SERVER span. */
   answer(tc->req, 200, "ok\n");
-  cotel_span_set_int(tc->server_span, "http.response.status_code", 200);
-  cotel_span_end(tc->server_span, 0);
+  cotel_http_server_end(&tc->server, 200);
   free(tc);
 }
 
 static void on_call_done(const hk_response *r, void *ud) {
   test_call *tc = (test_call *)ud;
-  /* The future slot made the CLIENT span's context current again. */
-  cotel_span client = cotel_span_current();
+  /* The CLIENT span was ended by the instrumentation (status, error). */
   if (r->error) {
     cotel_log(COTEL_LOG_WARN, "w3c-service: call failed: %s", r->errmsg);
-    cotel_span_set_status(client, COTEL_STATUS_ERROR, r->errmsg);
     tc->failed++;
-  } else {
-    cotel_span_set_int(client, "http.response.status_code", r->status);
-    if (r->status >= 400)
-      cotel_span_set_status(client, COTEL_STATUS_ERROR, NULL);
   }
-  cotel_span_end(client, 0);
   if (--tc->pending == 0) finish(tc);
 }
 
-/* Start one outgoing call under the current (SERVER span) context. */
-static int start_call(test_call *tc, const hk_json *item) {
-  const hk_json *url = hk_json_get(item, "url");
-  const hk_json *args = hk_json_get(item, "arguments");
-  hk_buf body = {0};
-  int rc = args ? hk_json_write(args, &body) : hk_buf_puts(&body, "[]");
-  if (rc) return rc;
-  cotel_attr attrs[] = {
-      cotel_attr_string("http.request.method", "POST"),
-      cotel_attr_string("url.full", url->str),
-  };
-  cotel_span_options so = {
-      .kind = COTEL_SPAN_KIND_CLIENT, .attrs = attrs, .n_attrs = 2};
-  cotel_span client;
-  cotel_span_start(service.tracer, "POST", &so, &client);
+/* Start one outgoing call under the current (SERVER span) context: the
+ * libcurl instrumentation makes its CLIENT span and injects it. */
+static int start_call(test_call *tc, json_t *item) {
+  json_t *args = json_object_get(item, "arguments");
+  char *body =
+      args ? json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("[]");
+  if (!body) return COTEL_ENOMEM;
   hk_fetch_options fo = {
       .method = "POST",
-      .url = url->str,
+      .url = json_string_value(json_object_get(item, "url")),
       .headers = curl_slist_append(NULL, "Content-Type: application/json"),
-      .body = body.data,
-      .body_len = body.len};
+      .body = body,
+      .body_len = strlen(body)};
   tc->pending++;
-  rc = hk_fetch_in_span(&service, client, &fo, on_call_done, tc);
+  int rc = hk_fetch(&service.client, &fo, on_call_done, tc);
   if (rc) tc->pending--;
-  if (rc) {
-    cotel_span_set_status(client, COTEL_STATUS_ERROR, cotel_strerror(rc));
-    cotel_span_end(client, 0);
-  }
-  hk_buf_free(&body);
+  free(body);
   return rc;
 }
 
 /* The harness contract: an array of objects, each with a string "url". */
-static bool valid_body(const hk_json *v) {
-  if (v->type != HK_JSON_ARRAY) return false;
-  for (size_t i = 0; i < v->n; i++) {
-    const hk_json *url = hk_json_get(v->items[i], "url");
-    if (!url || url->type != HK_JSON_STRING || url->len == 0 ||
-        strlen(url->str) != url->len)
+static bool valid_body(json_t *v) {
+  if (!json_is_array(v)) return false;
+  size_t i;
+  json_t *item;
+  json_array_foreach(v, i, item) {
+    json_t *url = json_object_get(item, "url");
+    if (!json_is_string(url) || json_string_length(url) == 0 ||
+        strlen(json_string_value(url)) != json_string_length(url))
       return false;
   }
   return true;
 }
 
 static void handle_test(hk_request *req) {
-  hk_json *calls = NULL;
-  if (hk_json_parse(req->body, req->body_len, &calls) != 0 ||
-      !valid_body(calls)) {
-    hk_json_free(calls);
+  json_t *calls = json_loadb(req->body, req->body_len, 0, NULL);
+  if (!calls || !valid_body(calls)) {
+    json_decref(calls);
     answer(req, 400, "body must be a JSON array of {\"url\", \"arguments\"}\n");
     return;
   }
   test_call *tc = calloc(1, sizeof(*tc));
   if (!tc) {
-    hk_json_free(calls);
+    json_decref(calls);
     answer(req, 500, "out of memory\n");
     return;
   }
   tc->req = req;
-  cotel_attr attrs[] = {
-      cotel_attr_string("http.request.method", "POST"),
-      cotel_attr_string("url.path", "/test"),
-      cotel_attr_int("w3c.calls", (int64_t)calls->n),
-  };
-  cotel_context *remote = hk_server_span_start(&service, req, "POST /test",
-                                               attrs, 3, &tc->server_span);
-  cotel_context *sctx = NULL;
-  if (cotel_context_with_span(remote, tc->server_span, &sctx) == 0) {
-    cotel_token tok = cotel_context_attach(sctx);
-    /* pending starts at 1 so that a synchronous completion cannot answer
-     * before every call is scheduled. */
-    tc->pending = 1;
-    for (size_t i = 0; i < calls->n; i++)
-      start_call(tc, calls->items[i]);
-    cotel_context_detach(tok);
-    cotel_context_release(sctx);
-    if (--tc->pending == 0) finish(tc);
-  } else {
-    finish(tc);
-  }
-  cotel_context_release(remote);
-  hk_json_free(calls);
+  /* SERVER span, current from here (cotel/http_server.h). */
+  hk_server_span_start(&service, req, "/test", &tc->server);
+  cotel_span_set_int(tc->server.span, "w3c.calls",
+                     (int64_t)json_array_size(calls));
+  /* pending starts at 1 so that a synchronous completion cannot answer
+   * before every call is scheduled. */
+  tc->pending = 1;
+  size_t i;
+  json_t *item;
+  json_array_foreach(calls, i, item) start_call(tc, item);
+  cotel_http_server_leave(&tc->server);
+  json_decref(calls);
+  if (--tc->pending == 0) finish(tc);
 }
-
 static void on_request(hk_request *req, void *ud) {
   (void)ud;
   bool is_test = req->path.len == 5 && memcmp(req->path.ptr, "/test", 5) == 0;

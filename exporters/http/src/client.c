@@ -154,9 +154,12 @@ int cotel__http_init(cotel__http *h, uv_loop_t *loop) {
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud) {
   cotel__http_req *r = (cotel__http_req *)ud;
   size_t n = size * nmemb, room;
-  room = r->resp.len < COTEL__HTTP_MAX_BODY ? COTEL__HTTP_MAX_BODY - r->resp.len
-                                            : 0;
-  if (n < room) room = n;
+  size_t max = r->max_body ? r->max_body : COTEL__HTTP_MAX_BODY;
+  room = r->resp.len < max ? max - r->resp.len : 0;
+  if (n < room)
+    room = n;
+  else if (n > room)
+    r->truncated = 1;
   if (room && cotel__buf_reserve(&r->resp, room) == 0) {
     memcpy(r->resp.data + r->resp.len, ptr, room);
     r->resp.len += room;
@@ -201,6 +204,7 @@ void cotel__http_req_prepare(cotel__http_req *r) {
   r->status = 0;
   r->http_version = 0;
   r->resp.len = 0;
+  r->truncated = 0;
   r->retry_after[0] = 0;
   r->content_type[0] = 0;
   r->errbuf[0] = 0;

@@ -55,8 +55,7 @@ COTEL_API int cotel_log_ids_current(cotel_log_ids *out);
  * invalid sd_id or a buffer too small, buf (if cap > 0) holds "" and that
  * is returned (NULL only when buf is NULL). */
 COTEL_API const char *cotel_log_sd_id(const cotel_log_ids *ids,
-                                      const char *sd_id, char *buf,
-                                      size_t cap);
+                                      const char *sd_id, char *buf, size_t cap);
 /* cotel_log_sd_id with COTEL_LOG_SD_ID. */
 COTEL_API const char *cotel_log_sd(const cotel_log_ids *ids, char *buf,
                                    size_t cap);

@@ -36,11 +36,13 @@ struct cotel__http_req {
   CURL *easy;                      /* owned by the caller; prepared by it */
   cotel__http_done_fn done;        /* set by the caller */
   cotel__http_header_fn on_header; /* set by the caller, or NULL */
+  size_t max_body; /* response bytes kept; 0: COTEL__HTTP_MAX_BODY */
   /* Results, valid in done(). */
   CURLcode curl_rc;
   long status;
   long http_version; /* CURL_HTTP_VERSION_1_1, _2_0... (0: no response) */
-  cotel__buf resp;   /* at most COTEL__HTTP_MAX_BODY bytes */
+  cotel__buf resp;   /* at most max_body bytes */
+  int truncated;     /* the response had more */
   char retry_after[64];
   char content_type[64];
   char errbuf[CURL_ERROR_SIZE];
