@@ -492,7 +492,12 @@ test_thousands_of_pipelined_requests_are_all_answered(void **state) {
   close(fd);
   free(all);
   long grew = peak_rss_kb(hops[0].pid) - before;
+#if !defined(COTEL_ASAN) && !defined(COTEL_TSAN)
+  /* (Sanitizers keep freed memory in quarantine: no bound there.) */
   assert_true(grew < 16 * 1024);
+#else
+  (void)grew;
+#endif
 }
 
 static void set_timeouts(void) {

@@ -32,9 +32,13 @@ static void test_syslog(int prio, const char *fmt, ...) {
 #define syslog test_syslog
 
 /* snippet:begin */
-/* Your server parsed a request; answer it after calling a backend. */
+/* Made once at startup: curl_easy_init(), cotel_curl_instrument(backend,
+ * NULL). Each transfer on it gets its own CLIENT span. */
+static CURL *backend;
+
+/* Your server parsed a request; answer it after calling the backend. */
 static int handle(const char *method, const char *target, const char *peer,
-                  const cotel_carrier *headers, const char *backend) {
+                  const cotel_carrier *headers, const char *url) {
   cotel_http_server_request r;
   cotel_http_server_request_init(&r);
   r.method = cotel_str_c(method), r.target = cotel_str_c(target);
@@ -42,12 +46,8 @@ static int handle(const char *method, const char *target, const char *peer,
   cotel_http_server_span s; /* SERVER span, current from here */
   cotel_http_server_start(NULL, NULL, &r, &s);
 
-  CURL *e = curl_easy_init();
-  cotel_curl_instrument(e, NULL); /* CLIENT span per transfer */
-  curl_easy_setopt(e, CURLOPT_URL, backend);
-  CURLcode rc = cotel_curl_easy_perform(e);
-  cotel_curl_uninstrument(e);
-  curl_easy_cleanup(e);
+  curl_easy_setopt(backend, CURLOPT_URL, url);
+  CURLcode rc = cotel_curl_easy_perform(backend); /* CLIENT span */
 
   cotel_log_ids ids;
   cotel_log_ids_current(&ids);
@@ -124,10 +124,13 @@ static void test_documented_task_traces_the_request_and_the_call(void **state) {
       NULL};
   hdrs h;
   hdrs_init(&h, kv);
-  char backend[128];
-  snprintf(backend, sizeof backend, "http://127.0.0.1:%d/stock", stub.port);
-  assert_int_equal(handle("GET", "/orders?id=7", "127.0.0.1", &h.c, backend),
-                   200);
+  char url[128];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/stock", stub.port);
+  backend = curl_easy_init();
+  assert_int_equal(cotel_curl_instrument(backend, NULL), 0);
+  assert_int_equal(handle("GET", "/orders?id=7", "127.0.0.1", &h.c, url), 200);
+  cotel_curl_uninstrument(backend);
+  curl_easy_cleanup(backend);
 
   assert_int_equal(cotel_memory_exporter_count(mem), 2);
   const cotel_span_data *client = cotel_memory_exporter_get(mem, 0);

@@ -82,7 +82,7 @@ static void *conn_main(void *arg) {
   free(a);
   char buf[16384];
   size_t len = 0;
-  while (!s->stop) {
+  while (!atomic_load(&s->stop)) {
     struct pollfd pf = {fd, POLLIN, 0};
     int pr = poll(&pf, 1, 100);
     if (pr < 0 && errno != EINTR) break;
@@ -120,7 +120,7 @@ static void *conn_main(void *arg) {
 
 static void *accept_main(void *arg) {
   http_stub *s = arg;
-  while (!s->stop) {
+  while (!atomic_load(&s->stop)) {
     struct pollfd pf = {s->fd, POLLIN, 0};
     if (poll(&pf, 1, 100) <= 0) continue;
     int fd = accept(s->fd, NULL, NULL);
@@ -151,6 +151,7 @@ static void *accept_main(void *arg) {
 
 int http_stub_start(http_stub *s) {
   memset(s, 0, sizeof *s);
+  atomic_init(&s->stop, false);
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
   s->fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -175,7 +176,7 @@ int http_stub_start(http_stub *s) {
 }
 
 void http_stub_stop(http_stub *s) {
-  s->stop = true;
+  atomic_store(&s->stop, true);
   pthread_join(s->accept_thread, NULL);
   close(s->fd);
   struct timespec dl;

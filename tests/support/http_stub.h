@@ -10,6 +10,7 @@
 #define COTEL_TEST_HTTP_STUB_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,8 +30,8 @@ typedef struct http_stub {
   pthread_t accept_thread;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  int active; /* connection threads running */
-  volatile bool stop;
+  int active;       /* connection threads running */
+  atomic_bool stop; /* read by every thread of the stub */
   http_stub_record records[HTTP_STUB_MAX_RECORDS];
   size_t n_records;
 } http_stub;
