@@ -74,7 +74,7 @@ def main():
                 continue
             text = open(f, encoding="utf-8", errors="replace").read()
             for inc in INCLUDE.findall(text):
-                if inc.startswith("opentelemetry/proto/"):
+                if inc.endswith(".pb-c.h"):
                     continue  # protoc-c output, generated in the build tree
                 local = os.path.normpath(os.path.join(os.path.dirname(f), inc))
                 in_own = any(os.path.isfile(os.path.join(comp[0], d, inc))

@@ -1,4 +1,5 @@
-/* cotel: libcurl client spans (OpenTelemetry HTTP client semantic
+/** @file
+ * cotel: libcurl client spans (OpenTelemetry HTTP client semantic
  * conventions, stable).
  *
  * Instrument an easy handle once; every transfer it performs then gets a
@@ -57,58 +58,58 @@ extern "C" {
 #endif
 
 typedef struct cotel_curl_options {
-  /* Tracer for the spans; NULL: the global provider's "cotel.curl" tracer,
+  /** Tracer for the spans; NULL: the global provider's "cotel.curl" tracer,
    * looked up when a transfer starts. */
   cotel_tracer *tracer;
-  /* Propagator for the headers; NULL: the global one at each transfer. */
+  /** Propagator for the headers; NULL: the global one at each transfer. */
   const cotel_propagator *propagator;
-  /* The caller's own header list (borrowed: it must live as long as the
+  /** The caller's own header list (borrowed: it must live as long as the
    * transfers that use it; cotel never modifies or frees it). */
   struct curl_slist *headers;
 } cotel_curl_options;
 
-/* Fill `o` with the defaults (every member NULL). */
+/** Fill `o` with the defaults (every member NULL). */
 COTEL_API void cotel_curl_options_init(cotel_curl_options *o);
 
-/* Instrument `easy` (o NULL: defaults). Instrumenting an instrumented handle
+/** Instrument `easy` (o NULL: defaults). Instrumenting an instrumented handle
  * again replaces its options. Sets CURLOPT_PREREQFUNCTION/DATA and
  * CURLOPT_HTTPHEADER. 0, COTEL_EINVAL, COTEL_ENOMEM, COTEL_ENOTSUP (libcurl
  * older than 7.80). Thread-safe. */
 COTEL_API int cotel_curl_instrument(CURL *easy, const cotel_curl_options *o);
 
-/* Replace the caller's header list of an instrumented handle (borrowed, as
+/** Replace the caller's header list of an instrumented handle (borrowed, as
  * in the options). Use it instead of CURLOPT_HTTPHEADER, which the
  * instrumentation sets at each request. 0, COTEL_EINVAL (not instrumented).
  * Not during a transfer. */
 COTEL_API int cotel_curl_set_headers(CURL *easy, struct curl_slist *headers);
 
-/* Make `parent` (retained; NULL = the current context) the parent of the
+/** Make `parent` (retained; NULL = the current context) the parent of the
  * next transfer's span, and mark that transfer started now. Called by
  * cotel_curl_multi_add_handle and cotel_curl_easy_perform; call it yourself
  * to give an explicit parent, or before curl_multi_add_handle when you do
  * not use the wrapper. 0, COTEL_EINVAL. */
 COTEL_API int cotel_curl_set_parent(CURL *easy, cotel_context *parent);
 
-/* curl_multi_add_handle, with the current context as the parent of the
+/** curl_multi_add_handle, with the current context as the parent of the
  * transfer's span (unless cotel_curl_set_parent gave one since the last
  * transfer). */
 COTEL_API CURLMcode cotel_curl_multi_add_handle(CURLM *multi, CURL *easy);
 
-/* curl_easy_perform, then cotel_curl_done with its result. */
+/** curl_easy_perform, then cotel_curl_done with its result. */
 COTEL_API CURLcode cotel_curl_easy_perform(CURL *easy);
 
-/* The transfer on `easy` completed with `result` (CURLMSG_DONE's
+/** The transfer on `easy` completed with `result` (CURLMSG_DONE's
  * data.result): record the response and end its span. A transfer that
  * failed before sending a request (connection refused, DNS) still gets its
  * span, started when the transfer was started. No-op for a handle that is
  * not instrumented or has no transfer in progress. */
 COTEL_API void cotel_curl_done(CURL *easy, CURLcode result);
 
-/* The span of the transfer in progress on `easy` (COTEL_SPAN_NONE if none):
+/** The span of the transfer in progress on `easy` (COTEL_SPAN_NONE if none):
  * add your own attributes or events to it. */
 COTEL_API cotel_span cotel_curl_span(CURL *easy);
 
-/* Forget `easy`: end a transfer's span still open (status ERROR), restore
+/** Forget `easy`: end a transfer's span still open (status ERROR), restore
  * the caller's header list and remove the prereq callback, free the state.
  * Call before curl_easy_cleanup. */
 COTEL_API void cotel_curl_uninstrument(CURL *easy);

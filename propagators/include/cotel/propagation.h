@@ -1,4 +1,5 @@
-/* cotel: context propagation across process boundaries (DESIGN §6).
+/** @file
+ * cotel: context propagation across process boundaries (DESIGN §6).
  *
  * A propagator injects the current span context (and baggage) into a
  * carrier and extracts it back. Carriers are reached through getter/setter
@@ -16,7 +17,7 @@
 extern "C" {
 #endif
 
-/* Carrier access. get returns the number of values for `key` (several
+/** Carrier access. get returns the number of values for `key` (several
  * header lines with the same name, in order; names compare
  * case-insensitively) and writes up to `max` of them into `values`
  * (borrowed views, not necessarily NUL-terminated); keys lists every key
@@ -34,52 +35,53 @@ typedef struct cotel_carrier {
 
 typedef struct cotel_propagator cotel_propagator;
 struct cotel_propagator {
-  /* Write the context's span context/baggage into the carrier. */
+  /** Write the context's span context/baggage into the carrier. */
   int (*inject)(const cotel_propagator *self, const cotel_context *ctx,
                 const cotel_carrier *carrier);
-  /* Return a new context (reference owned by the caller) derived from
+  /** Return a new context (reference owned by the caller) derived from
    * `parent` with what the carrier holds; `parent` itself when nothing
    * valid was found (still a new reference). *out is always set, even
    * when an error (COTEL_ENOMEM) is returned. */
   int (*extract)(const cotel_propagator *self, cotel_context *parent,
                  const cotel_carrier *carrier, cotel_context **out);
-  /* Header names this propagator writes (NULL-terminated, static). */
+  /** Header names this propagator writes (NULL-terminated, static). */
   const char *const *(*fields)(const cotel_propagator *self);
   void (*destroy)(cotel_propagator *self);
   void *impl;
 };
 
-/* Built-ins (static objects; destroy is a no-op for them). */
+/** Built-ins (static objects; destroy is a no-op for them). */
 COTEL_API const cotel_propagator *cotel_propagator_tracecontext(void);
 COTEL_API const cotel_propagator *cotel_propagator_baggage(void);
-COTEL_API const cotel_propagator *cotel_propagator_b3(void); /* single header */
 COTEL_API const cotel_propagator *
-cotel_propagator_b3multi(void); /* X-B3-* headers */
+cotel_propagator_b3(void); /**< single header */
+COTEL_API const cotel_propagator *
+cotel_propagator_b3multi(void); /**< X-B3-* headers */
 COTEL_API const cotel_propagator *cotel_propagator_jaeger(void);
-/* Composite over `n` propagators (borrowed: they must outlive it). */
+/** Composite over `n` propagators (borrowed: they must outlive it). */
 COTEL_API int cotel_propagator_composite(const cotel_propagator *const *list,
                                          size_t n, cotel_propagator **out);
-/* From OTEL_PROPAGATORS (default "tracecontext,baggage"; "none"; unknown
+/** From OTEL_PROPAGATORS (default "tracecontext,baggage"; "none"; unknown
  * names warned and skipped). Caller owns the result. */
 COTEL_API int cotel_propagator_from_env(cotel_propagator **out);
 COTEL_API void cotel_propagator_destroy(cotel_propagator *p);
 
-/* The process-wide propagator (default: tracecontext,baggage). */
+/** The process-wide propagator (default: tracecontext,baggage). */
 COTEL_API const cotel_propagator *cotel_propagator_global(void);
 COTEL_API void cotel_propagator_set_global(const cotel_propagator *p);
 
-/* Convenience: NULL ctx means the current context; NULL propagator means
+/** Convenience: NULL ctx means the current context; NULL propagator means
  * the global one. */
 COTEL_API int cotel_inject(const cotel_propagator *p, const cotel_context *ctx,
                            const cotel_carrier *carrier);
 COTEL_API int cotel_extract(const cotel_propagator *p, cotel_context *parent,
                             const cotel_carrier *carrier, cotel_context **out);
 
-/* The built-in propagator called `name` (the OTEL_PROPAGATORS names:
+/** The built-in propagator called `name` (the OTEL_PROPAGATORS names:
  * tracecontext, baggage, b3, b3multi, jaeger); NULL when unknown. */
 COTEL_API const cotel_propagator *cotel_propagator_by_name(const char *name);
 
-/* B3 and Jaeger carry a "debug" flag (force sampling) that W3C trace-flags
+/** B3 and Jaeger carry a "debug" flag (force sampling) that W3C trace-flags
  * cannot express. Extract keeps it in the context as a value, inherited by
  * every context and span derived from it, and inject sends it again (OTel
  * B3 spec: MUST preserve a debug flag and propagate it). */
@@ -87,8 +89,8 @@ COTEL_API bool cotel_propagation_debug(const cotel_context *ctx);
 COTEL_API int cotel_context_with_debug(cotel_context *parent, bool debug,
                                        cotel_context **out);
 
-/* ---- W3C Trace Context primitives (also used by the fuzzers) ---- */
-/* Parse a traceparent value (W3C Trace Context §3.2.2); COTEL_EPARSE when
+/** ---- W3C Trace Context primitives (also used by the fuzzers) ---- */
+/** Parse a traceparent value (W3C Trace Context §3.2.2); COTEL_EPARSE when
  * invalid (out zeroed). Strict: lowercase hex, no surrounding whitespace
  * (the propagator trims OWS first). Version ff is invalid; version 00 is
  * exactly 55 characters; a higher version is read for its first four
@@ -97,7 +99,7 @@ COTEL_API int cotel_context_with_debug(cotel_context *parent, bool debug,
  * the tracecontext propagator masks it to 0x03 on extract, see below. */
 COTEL_API int cotel_traceparent_parse(const char *s, size_t len,
                                       cotel_span_context *out);
-/* Format "00-<trace>-<span>-<flags>"; buf must hold 56 bytes (NUL added).
+/** Format "00-<trace>-<span>-<flags>"; buf must hold 56 bytes (NUL added).
  * Flags are masked to sampled|random (0x03): W3C §3.2.2.5 "the behavior of
  * other flags is not defined ... Vendors MUST set those to zero". Returns
  * 55, or COTEL_EINVAL for an invalid span context (buf set to ""). */
@@ -105,8 +107,8 @@ COTEL_API int cotel_traceparent_format(const cotel_span_context *sc,
                                        char buf[56]);
 #define COTEL_TRACE_FLAGS_KNOWN 0x03u
 
-/* ---- W3C Baggage header (W3C Baggage §3.3) ---- */
-/* Parse one combined header value (several header lines joined by ",").
+/** ---- W3C Baggage header (W3C Baggage §3.3) ---- */
+/** Parse one combined header value (several header lines joined by ",").
  * Members that do not follow the grammar (or whose value is not valid
  * percent-encoding) are skipped; values are percent-decoded, invalid UTF-8
  * replaced by U+FFFD; keys and metadata kept as sent (trimmed). Members
@@ -115,46 +117,46 @@ COTEL_API int cotel_traceparent_format(const cotel_span_context *sc,
  * NULL) when it held something but no valid member. */
 COTEL_API int cotel_baggage_parse(const char *s, size_t len,
                                   cotel_baggage **out);
-/* Serialize as a header value: key=percent-encoded value[;metadata], in
+/** Serialize as a header value: key=percent-encoded value[;metadata], in
  * order, dropping whole members that would exceed the limits. Returns the
  * length (excluding NUL); when it does not fit in cap, buf gets "". */
 COTEL_API size_t cotel_baggage_format(const cotel_baggage *b, char *buf,
                                       size_t cap);
 
-/* ---- B3 (https://github.com/openzipkin/b3-propagation) ---- */
-/* Single header "{trace}-{span}[-{sampling}[-{parent}]]" or "{sampling}"
+/** ---- B3 (https://github.com/openzipkin/b3-propagation) ---- */
+/** Single header "{trace}-{span}[-{sampling}[-{parent}]]" or "{sampling}"
  * alone (1, 0, d). Trace ids of 16 hex digits are left-padded to 128 bits.
  * Returns 0 with ids; COTEL_ENOTFOUND for a sampling state without ids
  * (out zeroed except flags, *debug set); COTEL_EPARSE when invalid. */
 COTEL_API int cotel_b3_parse_single(const char *s, size_t len,
                                     cotel_span_context *out, bool *debug);
-/* "{32 hex}-{16 hex}-{1|0|d}" (no parent id: OTel B3 spec MUST NOT send
+/** "{32 hex}-{16 hex}-{1|0|d}" (no parent id: OTel B3 spec MUST NOT send
  * X-B3-ParentSpanId). buf must hold 52 bytes; returns the length. */
 #define COTEL_B3_SINGLE_BUF 52
 COTEL_API int cotel_b3_format_single(const cotel_span_context *sc, bool debug,
                                      char buf[COTEL_B3_SINGLE_BUF]);
-/* The multi-header values ({NULL, 0} when absent). */
+/** The multi-header values ({NULL, 0} when absent). */
 typedef struct cotel_b3_headers {
   cotel_str trace_id, span_id, sampled, flags, parent_span_id;
 } cotel_b3_headers;
-/* X-B3-Sampled accepts 1/0 and the legacy true/false; X-B3-Flags: 1 means
+/** X-B3-Sampled accepts 1/0 and the legacy true/false; X-B3-Flags: 1 means
  * debug, which implies sampled. Returns as cotel_b3_parse_single. */
 COTEL_API int cotel_b3_parse_multi(const cotel_b3_headers *h,
                                    cotel_span_context *out, bool *debug);
 
-/* ---- Jaeger (uber-trace-id: {trace}:{span}:{parent}:{flags}) ---- */
-/* Ids of up to 32 / 16 hex digits (left-padded with zeros), flags in hex
+/** ---- Jaeger (uber-trace-id: {trace}:{span}:{parent}:{flags}) ---- */
+/** Ids of up to 32 / 16 hex digits (left-padded with zeros), flags in hex
  * (0x01 sampled, 0x02 debug). A percent-encoded value ("%3A") is decoded
  * first. 0 or COTEL_EPARSE. */
 COTEL_API int cotel_jaeger_parse(const char *s, size_t len,
                                  cotel_span_context *out, bool *debug);
-/* "{32 hex}:{16 hex}:0:{flags}"; buf must hold 54 bytes; returns length. */
+/** "{32 hex}:{16 hex}:0:{flags}"; buf must hold 54 bytes; returns length. */
 #define COTEL_JAEGER_BUF 54
 COTEL_API int cotel_jaeger_format(const cotel_span_context *sc, bool debug,
                                   char buf[COTEL_JAEGER_BUF]);
 
-/* ---- Carriers ---- */
-/* A carrier over an array of header name/value pairs (e.g. from an HTTP
+/** ---- Carriers ---- */
+/** A carrier over an array of header name/value pairs (e.g. from an HTTP
  * parser), `count` of them in use out of `cap`. get is case-insensitive and
  * returns every line of a name in order. For inject, `set` replaces the
  * first line with that name (dropping later ones) or appends one; names and
@@ -180,7 +182,7 @@ COTEL_API void cotel_header_carrier_init(cotel_header_carrier *hc,
 COTEL_API cotel_carrier
 cotel_header_carrier_as_carrier(cotel_header_carrier *hc);
 
-/* libcurl: inject into a struct curl_slist (appends "name: value" lines
+/** libcurl: inject into a struct curl_slist (appends "name: value" lines
  * with curl_slist_append; *list may be NULL and is updated; on
  * COTEL_ENOMEM the lines appended so far stay). p NULL: the global
  * propagator; ctx NULL: the current context. */

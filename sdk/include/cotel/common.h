@@ -1,4 +1,5 @@
-/* cotel: common types, error codes, allocator, attributes.
+/** @file
+ * cotel: common types, error codes, allocator, attributes.
  *
  * Every public function returns 0 or a negative COTEL_E* code; cotel_strerror()
  * turns a code into text. Span-recording calls return nothing the caller must
@@ -17,7 +18,7 @@ extern "C" {
 
 #define COTEL_VERSION "0.1.0"
 
-/* COTEL_API marks the functions libcotel exports. The library is built with
+/** COTEL_API marks the functions libcotel exports. The library is built with
  * -fvisibility=hidden, so a function without it is internal to the library
  * (docs/abi.md). */
 #if defined(_WIN32)
@@ -28,34 +29,34 @@ extern "C" {
 #define COTEL_API
 #endif
 
-/* Error codes. Each component owns a range (AWS C runtime style):
+/** Error codes. Each component owns a range (AWS C runtime style):
  * -1..-99 core, -100..-199 propagators, -200..-299 exporters. */
 enum {
   COTEL_OK = 0,
-  COTEL_EINVAL = -1,      /* an argument is NULL, out of range or malformed */
-  COTEL_ENOMEM = -2,      /* an allocation failed */
-  COTEL_ESTATE = -3,      /* the object is shut down, ended or not started */
-  COTEL_ETIMEDOUT = -4,   /* a deadline passed before the work was done */
-  COTEL_EDETACH = -5,     /* a context token detached out of order */
-  COTEL_EFULL = -6,       /* a bounded queue is full; the item was dropped */
-  COTEL_ENOTSUP = -7,     /* not supported in this build or configuration */
-  COTEL_ESYS = -8,        /* a system call failed (errno is logged) */
-  COTEL_EPARSE = -100,    /* a header or value could not be parsed */
-  COTEL_ENOTFOUND = -101, /* the carrier had no such header */
-  COTEL_EEXPORT = -200,   /* the exporter failed to deliver a batch */
-  COTEL_ERETRY = -201,    /* a retryable export failure */
+  COTEL_EINVAL = -1,      /**< an argument is NULL, out of range or malformed */
+  COTEL_ENOMEM = -2,      /**< an allocation failed */
+  COTEL_ESTATE = -3,      /**< the object is shut down, ended or not started */
+  COTEL_ETIMEDOUT = -4,   /**< a deadline passed before the work was done */
+  COTEL_EDETACH = -5,     /**< a context token detached out of order */
+  COTEL_EFULL = -6,       /**< a bounded queue is full; the item was dropped */
+  COTEL_ENOTSUP = -7,     /**< not supported in this build or configuration */
+  COTEL_ESYS = -8,        /**< a system call failed (errno is logged) */
+  COTEL_EPARSE = -100,    /**< a header or value could not be parsed */
+  COTEL_ENOTFOUND = -101, /**< the carrier had no such header */
+  COTEL_EEXPORT = -200,   /**< the exporter failed to deliver a batch */
+  COTEL_ERETRY = -201,    /**< a retryable export failure */
 };
 
-/* Growable structs (docs/abi.md) start with `uint32_t struct_size`. Their
+/** Growable structs (docs/abi.md) start with `uint32_t struct_size`. Their
  * _init functions stamp it; for output structs without one, stamp it with
  * this initializer: `cotel_stats st = COTEL_STRUCT_INIT(cotel_stats);`. */
 #define COTEL_STRUCT_INIT(type)                                                \
   { (uint32_t)sizeof(type) }
 
-/* Text for an error code; never NULL, static storage. */
+/** Text for an error code; never NULL, static storage. */
 COTEL_API const char *cotel_strerror(int rc);
 
-/* Optional allocator, passed in the provider config. All functions get
+/** Optional allocator, passed in the provider config. All functions get
  * `ud`. NULL members mean the libc function. Used for span records, contexts
  * and every other SDK allocation reached from the span path, which lets tests
  * inject allocation failures. */
@@ -66,17 +67,18 @@ typedef struct cotel_allocator {
   void *ud;
 } cotel_allocator;
 
-/* Wall-clock time in nanoseconds since the Unix epoch (CLOCK_REALTIME; with
+/** Wall-clock time in nanoseconds since the Unix epoch (CLOCK_REALTIME; with
  * COTEL_CLOCK=tsc where the TSC is reliable, the calibrated TSC clock). */
 COTEL_API uint64_t cotel_time_now_ns(void);
 
-/* A non-owning string view: `ptr` need not be NUL-terminated. */
+/** A non-owning string view: `ptr` need not be NUL-terminated. */
 typedef struct cotel_str {
   const char *ptr;
   size_t len;
 } cotel_str;
 
-/* Attribute value types (OpenTelemetry common AnyValue, homogeneous arrays). */
+/** Attribute value types (OpenTelemetry common AnyValue, homogeneous arrays).
+ */
 typedef enum cotel_attr_type {
   COTEL_ATTR_STRING = 1,
   COTEL_ATTR_BOOL,
@@ -88,7 +90,7 @@ typedef enum cotel_attr_type {
   COTEL_ATTR_DOUBLE_ARRAY,
 } cotel_attr_type;
 
-/* One attribute. As input (attributes at span start, event and link
+/** One attribute. As input (attributes at span start, event and link
  * attributes) all pointers are borrowed for the duration of the call and
  * copied; as output (cotel_span_data) they point into the span record and
  * live as long as it does. Strings are not required to be NUL-terminated:
@@ -102,13 +104,13 @@ typedef struct cotel_attr {
     int64_t i;
     double d;
     struct {
-      const void *items; /* cotel_str[], bool[], int64_t[] or double[] */
+      const void *items; /**< cotel_str[], bool[], int64_t[] or double[] */
       size_t count;
     } arr;
   } v;
 } cotel_attr;
 
-/* Helpers to build input attributes from NUL-terminated C strings. */
+/** Helpers to build input attributes from NUL-terminated C strings. */
 static inline cotel_str cotel_str_c(const char *s) {
   cotel_str r;
   r.ptr = s;
@@ -146,7 +148,7 @@ static inline cotel_attr cotel_attr_double(const char *k, double v) {
   a.v.d = v;
   return a;
 }
-/* Arrays: `type` is one of the *_ARRAY types, `items` points to `count`
+/** Arrays: `type` is one of the *_ARRAY types, `items` points to `count`
  * elements of the matching C type (cotel_str for strings). */
 static inline cotel_attr cotel_attr_array(const char *k, cotel_attr_type type,
                                           const void *items, size_t count) {
@@ -158,7 +160,7 @@ static inline cotel_attr cotel_attr_array(const char *k, cotel_attr_type type,
   return a;
 }
 
-/* Diagnostics. The SDK logs warnings (bad env values, dropped data, export
+/** Diagnostics. The SDK logs warnings (bad env values, dropped data, export
  * failures) through one hook; the default writes "cotel: <level>: <msg>" to
  * stderr. Thread-safe; the hook may be called from the export thread. */
 typedef enum cotel_log_level {
@@ -169,11 +171,11 @@ typedef enum cotel_log_level {
   COTEL_LOG_NONE,
 } cotel_log_level;
 typedef void (*cotel_log_fn)(void *ud, cotel_log_level level, const char *msg);
-/* Replace the log hook (NULL restores the default) and the minimum level
+/** Replace the log hook (NULL restores the default) and the minimum level
  * (default WARN, or OTEL_LOG_LEVEL). */
 COTEL_API void cotel_log_set(cotel_log_fn fn, void *ud,
                              cotel_log_level min_level);
-/* Log through the hook (printf format). Used by every cotel component. */
+/** Log through the hook (printf format). Used by every cotel component. */
 COTEL_API void cotel_log(cotel_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

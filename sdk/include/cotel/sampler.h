@@ -1,4 +1,5 @@
-/* cotel: samplers (OpenTelemetry trace SDK spec, "Sampling"). */
+/** @file
+ * cotel: samplers (OpenTelemetry trace SDK spec, "Sampling"). */
 #ifndef COTEL_SAMPLER_H
 #define COTEL_SAMPLER_H
 
@@ -15,9 +16,9 @@ typedef enum cotel_sampling_decision {
 } cotel_sampling_decision;
 
 typedef struct cotel_sampling_params {
-  const cotel_context *parent;         /* the parent context (never NULL) */
-  const cotel_span_context *parent_sc; /* its span context, NULL if none */
-  const cotel_trace_id *trace_id;      /* of the new span */
+  const cotel_context *parent;         /**< the parent context (never NULL) */
+  const cotel_span_context *parent_sc; /**< its span context, NULL if none */
+  const cotel_trace_id *trace_id;      /**< of the new span */
   cotel_str name;
   cotel_span_kind kind;
   const cotel_attr *attrs;
@@ -28,7 +29,7 @@ typedef struct cotel_sampling_params {
 
 typedef struct cotel_sampling_result {
   cotel_sampling_decision decision;
-  /* Extra attributes to add to the span (borrowed until the span copies
+  /** Extra attributes to add to the span (borrowed until the span copies
    * them, i.e. they must outlive should_sample's caller: static or owned by
    * the sampler). */
   const cotel_attr *attrs;
@@ -37,29 +38,29 @@ typedef struct cotel_sampling_result {
 
 typedef struct cotel_sampler cotel_sampler;
 struct cotel_sampler {
-  /* Decide; must be thread-safe and must not block. */
+  /** Decide; must be thread-safe and must not block. */
   void (*should_sample)(cotel_sampler *self, const cotel_sampling_params *p,
                         cotel_sampling_result *out);
-  /* e.g. "ParentBased{root:AlwaysOnSampler,...}"; static or self-owned. */
+  /** e.g. "ParentBased{root:AlwaysOnSampler,...}"; static or self-owned. */
   const char *(*description)(cotel_sampler *self);
-  /* Free (may be NULL for static samplers). */
+  /** Free (may be NULL for static samplers). */
   void (*destroy)(cotel_sampler *self);
-  void *user; /* for custom samplers */
+  void *user; /**< for custom samplers */
 };
 
-/* Built-in samplers; each returns a new sampler owned by the caller (the
+/** Built-in samplers; each returns a new sampler owned by the caller (the
  * provider takes ownership when passed in its config). */
 COTEL_API int cotel_sampler_always_on(cotel_sampler **out);
 COTEL_API int cotel_sampler_always_off(cotel_sampler **out);
-/* TraceIdRatioBased, deciding exactly as opentelemetry-go: sampled when
+/** TraceIdRatioBased, deciding exactly as opentelemetry-go: sampled when
  * (big-endian uint64 of trace id bytes 8..15) >> 1 < ratio * 2^63.
  * COTEL_EINVAL unless 0 <= ratio <= 1. */
 COTEL_API int cotel_sampler_traceidratio(double ratio, cotel_sampler **out);
-/* ParentBased with a root sampler and optional delegates (NULL = spec
+/** ParentBased with a root sampler and optional delegates (NULL = spec
  * defaults: remote/local sampled -> AlwaysOn, not sampled -> AlwaysOff).
  * Takes ownership of all the samplers passed. */
 typedef struct cotel_parentbased_options {
-  /* sizeof this struct in the caller's build, stamped by its _init (0 is
+  /** sizeof this struct in the caller's build, stamped by its _init (0 is
    * read as the first ABI's layout). See docs/abi.md. */
   uint32_t struct_size;
   cotel_sampler *remote_parent_sampled;
@@ -67,7 +68,7 @@ typedef struct cotel_parentbased_options {
   cotel_sampler *local_parent_sampled;
   cotel_sampler *local_parent_not_sampled;
 } cotel_parentbased_options;
-/* Zero *o and stamp it. */
+/** Zero *o and stamp it. */
 static inline void
 cotel_parentbased_options_init(cotel_parentbased_options *o) {
   memset(o, 0, sizeof *o);
@@ -76,7 +77,7 @@ cotel_parentbased_options_init(cotel_parentbased_options *o) {
 COTEL_API int cotel_sampler_parentbased(cotel_sampler *root,
                                         const cotel_parentbased_options *o,
                                         cotel_sampler **out);
-/* From OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default
+/** From OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default
  * parentbased_always_on; unknown values: a warning and the default). */
 COTEL_API int cotel_sampler_from_env(cotel_sampler **out);
 COTEL_API void cotel_sampler_destroy(cotel_sampler *s);

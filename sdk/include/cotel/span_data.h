@@ -1,4 +1,5 @@
-/* cotel: the read-only view of an ended span, for processors and exporters.
+/** @file
+ * cotel: the read-only view of an ended span, for processors and exporters.
  *
  * A cotel_span_data lives inside its span record; everything it points to
  * lives as long as the record. The processor that receives it in on_end
@@ -13,7 +14,7 @@
 extern "C" {
 #endif
 
-/* The instrumentation scope of a tracer. Spans from one tracer share one
+/** The instrumentation scope of a tracer. Spans from one tracer share one
  * scope pointer, so exporters can group by pointer identity. */
 typedef struct cotel_scope {
   cotel_str name;
@@ -23,7 +24,7 @@ typedef struct cotel_scope {
   uint32_t n_attrs;
 } cotel_scope;
 
-/* The provider's resource. Spans from one provider share one pointer. */
+/** The provider's resource. Spans from one provider share one pointer. */
 typedef struct cotel_resource {
   const cotel_attr *attrs;
   uint32_t n_attrs;
@@ -31,8 +32,8 @@ typedef struct cotel_resource {
 } cotel_resource;
 
 typedef struct cotel_span_data {
-  cotel_span_context context;   /* tracestate owned by the record */
-  cotel_span_id parent_span_id; /* all zero for a root span */
+  cotel_span_context context;   /**< tracestate owned by the record */
+  cotel_span_id parent_span_id; /**< all zero for a root span */
   bool parent_is_remote;
   cotel_str name;
   cotel_span_kind kind;
@@ -53,11 +54,11 @@ typedef struct cotel_span_data {
   const cotel_resource *resource;
 } cotel_span_data;
 
-/* Reference counting of the record behind a span data. Thread-safe. */
+/** Reference counting of the record behind a span data. Thread-safe. */
 COTEL_API void cotel_span_data_retain(const cotel_span_data *sd);
 COTEL_API void cotel_span_data_release(const cotel_span_data *sd);
 
-/* The read-only view of a live span (for on_start and tests); NULL for a
+/** The read-only view of a live span (for on_start and tests); NULL for a
  * stale handle or a non-recording span. Not a reference: valid while the
  * handle is. */
 COTEL_API const cotel_span_data *cotel_span_data_of(cotel_span span);

@@ -1,4 +1,5 @@
-/* cotel: span context, spans, tracers and the tracer provider.
+/** @file
+ * cotel: span context, spans, tracers and the tracer provider.
  *
  * A span is a small value handle (record pointer + generation). Records come
  * from pools and are recycled; a handle whose span has ended and been
@@ -21,14 +22,14 @@ typedef struct cotel_span_id {
   uint8_t bytes[8];
 } cotel_span_id;
 
-/* W3C Trace Context trace-flags. RANDOM is level 2's "random" flag: the
+/** W3C Trace Context trace-flags. RANDOM is level 2's "random" flag: the
  * trace id's right-most 7 bytes are random. */
 #define COTEL_TRACE_FLAG_SAMPLED 0x01u
 #define COTEL_TRACE_FLAG_RANDOM 0x02u
 
-typedef struct cotel_tracestate cotel_tracestate; /* see cotel/tracestate.h */
+typedef struct cotel_tracestate cotel_tracestate; /**< see cotel/tracestate.h */
 
-/* The propagated identity of a span. `tracestate` is borrowed: it lives as
+/** The propagated identity of a span. `tracestate` is borrowed: it lives as
  * long as the span record or context it was read from (NULL = empty). */
 typedef struct cotel_span_context {
   cotel_trace_id trace_id;
@@ -38,21 +39,21 @@ typedef struct cotel_span_context {
   cotel_tracestate *tracestate;
 } cotel_span_context;
 
-/* True when neither id is all zero. */
+/** True when neither id is all zero. */
 COTEL_API bool cotel_span_context_is_valid(const cotel_span_context *sc);
 COTEL_API bool cotel_trace_id_is_zero(const cotel_trace_id *id);
 COTEL_API bool cotel_span_id_is_zero(const cotel_span_id *id);
-/* Lowercase hex: `out` must hold 33 (trace) / 17 (span) bytes, NUL added. */
+/** Lowercase hex: `out` must hold 33 (trace) / 17 (span) bytes, NUL added. */
 COTEL_API void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]);
 COTEL_API void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]);
-/* Parse exactly 32 / 16 lowercase-or-uppercase hex digits; COTEL_EINVAL
+/** Parse exactly 32 / 16 lowercase-or-uppercase hex digits; COTEL_EINVAL
  * otherwise (all-zero ids parse; validity is a separate question). */
 COTEL_API int cotel_trace_id_from_hex(const char *hex, size_t len,
                                       cotel_trace_id *out);
 COTEL_API int cotel_span_id_from_hex(const char *hex, size_t len,
                                      cotel_span_id *out);
 
-/* Numbering follows OTLP's Span.SpanKind and Status.StatusCode. */
+/** Numbering follows OTLP's Span.SpanKind and Status.StatusCode. */
 typedef enum cotel_span_kind {
   COTEL_SPAN_KIND_INTERNAL = 1,
   COTEL_SPAN_KIND_SERVER = 2,
@@ -67,7 +68,7 @@ typedef enum cotel_status_code {
   COTEL_STATUS_ERROR = 2,
 } cotel_status_code;
 
-/* An event, as recorded (output) — see cotel_span_add_event for input. */
+/** An event, as recorded (output) — see cotel_span_add_event for input. */
 typedef struct cotel_event {
   cotel_str name;
   uint64_t time_ns;
@@ -76,7 +77,7 @@ typedef struct cotel_event {
   uint32_t dropped_attrs;
 } cotel_event;
 
-/* A link. As input (span options, cotel_span_add_link) pointers are borrowed
+/** A link. As input (span options, cotel_span_add_link) pointers are borrowed
  * for the call and `dropped_attrs` is ignored; as output they point into the
  * span record. */
 typedef struct cotel_link {
@@ -86,13 +87,13 @@ typedef struct cotel_link {
   uint32_t dropped_attrs;
 } cotel_link;
 
-/* Opaque SDK objects. */
+/** Opaque SDK objects. */
 typedef struct cotel_provider cotel_provider;
 typedef struct cotel_tracer cotel_tracer;
-typedef struct cotel_context cotel_context; /* see cotel/context.h */
+typedef struct cotel_context cotel_context; /**< see cotel/context.h */
 struct cotel__span;
 
-/* Span handle, passed by value. The zero value is "no span". */
+/** Span handle, passed by value. The zero value is "no span". */
 typedef struct cotel_span {
   struct cotel__span *rec;
   uint32_t gen;
@@ -100,32 +101,32 @@ typedef struct cotel_span {
 
 #define COTEL_SPAN_NONE ((cotel_span){0, 0})
 
-/* Options for cotel_span_start. Start from cotel_span_options_init (or
+/** Options for cotel_span_start. Start from cotel_span_options_init (or
  * zero-initialise: an unstamped struct is read with the first ABI's
  * members); every field is optional. */
 typedef struct cotel_span_options {
-  /* sizeof this struct in the caller's build, stamped by its _init (0 is
+  /** sizeof this struct in the caller's build, stamped by its _init (0 is
    * read as the first ABI's layout). See docs/abi.md. */
   uint32_t struct_size;
-  /* Parent context; NULL means the current context (cotel_context_current).
+  /** Parent context; NULL means the current context (cotel_context_current).
    * Its span (local or remote) becomes the parent. */
   cotel_context *parent;
-  bool root;            /* ignore any parent: start a new trace */
-  cotel_span_kind kind; /* 0 means INTERNAL */
-  uint64_t start_ns;    /* 0 means now */
+  bool root;            /**< ignore any parent: start a new trace */
+  cotel_span_kind kind; /**< 0 means INTERNAL */
+  uint64_t start_ns;    /**< 0 means now */
   const cotel_attr *attrs;
   size_t n_attrs;
   const cotel_link *links;
   size_t n_links;
 } cotel_span_options;
 
-/* Zero *o and stamp it. */
+/** Zero *o and stamp it. */
 static inline void cotel_span_options_init(cotel_span_options *o) {
   memset(o, 0, sizeof *o);
   o->struct_size = (uint32_t)sizeof *o;
 }
 
-/* Start a span. `*out` is always written: a recording span, a non-recording
+/** Start a span. `*out` is always written: a recording span, a non-recording
  * span (sampled out: costs no allocation but still carries a span context
  * that propagates), or COTEL_SPAN_NONE on error. Returns 0, COTEL_EINVAL
  * (NULL tracer/name/out), COTEL_ESTATE (provider shut down: a non-recording
@@ -134,15 +135,15 @@ static inline void cotel_span_options_init(cotel_span_options *o) {
 COTEL_API int cotel_span_start(cotel_tracer *tracer, const char *name,
                                const cotel_span_options *opts, cotel_span *out);
 
-/* True while the span is recording (sampled or RECORD_ONLY, not ended). */
+/** True while the span is recording (sampled or RECORD_ONLY, not ended). */
 COTEL_API bool cotel_span_is_recording(cotel_span span);
 
-/* Copy the span context into *out. The tracestate pointer is borrowed from
+/** Copy the span context into *out. The tracestate pointer is borrowed from
  * the record (valid while the span, or a context holding it, is alive).
  * COTEL_EINVAL for a stale or empty handle (out is zeroed). */
 COTEL_API int cotel_span_get_context(cotel_span span, cotel_span_context *out);
 
-/* Set one attribute (last value for a key wins). Over the count limit the
+/** Set one attribute (last value for a key wins). Over the count limit the
  * attribute is dropped and counted; strings are cut to the value-length
  * limit. */
 COTEL_API void cotel_span_set_attr(cotel_span span, const cotel_attr *attr);
@@ -157,20 +158,20 @@ COTEL_API void cotel_span_set_int(cotel_span span, const char *key,
 COTEL_API void cotel_span_set_double(cotel_span span, const char *key,
                                      double value);
 
-/* Add an event; time_ns 0 means now. */
+/** Add an event; time_ns 0 means now. */
 COTEL_API void cotel_span_add_event(cotel_span span, const char *name,
                                     uint64_t time_ns, const cotel_attr *attrs,
                                     size_t n_attrs);
-/* Add a link after start (links with an invalid span context are ignored). */
+/** Add a link after start (links with an invalid span context are ignored). */
 COTEL_API void cotel_span_add_link(cotel_span span, const cotel_link *link);
 
-/* Status with the spec's precedence: OK is final; ERROR replaces UNSET or
+/** Status with the spec's precedence: OK is final; ERROR replaces UNSET or
  * ERROR; UNSET is ignored. The description is kept for ERROR only. */
 COTEL_API void cotel_span_set_status(cotel_span span, cotel_status_code code,
                                      const char *description);
 COTEL_API void cotel_span_update_name(cotel_span span, const char *name);
 
-/* Add an "exception" event with exception.type / exception.message /
+/** Add an "exception" event with exception.type / exception.message /
  * exception.stacktrace (NULL ones omitted) plus extra attributes. */
 COTEL_API void cotel_span_record_exception(cotel_span span, const char *type,
                                            const char *message,
@@ -178,56 +179,56 @@ COTEL_API void cotel_span_record_exception(cotel_span span, const char *type,
                                            const cotel_attr *attrs,
                                            size_t n_attrs);
 
-/* End the span; end_ns 0 means now. The record goes to the processors. */
+/** End the span; end_ns 0 means now. The record goes to the processors. */
 COTEL_API void cotel_span_end(cotel_span span, uint64_t end_ns);
 
-/* Instrumentation scope options for cotel_provider_get_tracer. */
+/** Instrumentation scope options for cotel_provider_get_tracer. */
 typedef struct cotel_tracer_options {
-  /* sizeof this struct in the caller's build, stamped by its _init (0 is
+  /** sizeof this struct in the caller's build, stamped by its _init (0 is
    * read as the first ABI's layout). See docs/abi.md. */
   uint32_t struct_size;
-  const char *name; /* required */
+  const char *name; /**< required */
   const char *version;
   const char *schema_url;
   const cotel_attr *attrs;
   size_t n_attrs;
 } cotel_tracer_options;
 
-/* Zero *o and stamp it. */
+/** Zero *o and stamp it. */
 static inline void cotel_tracer_options_init(cotel_tracer_options *o) {
   memset(o, 0, sizeof *o);
   o->struct_size = (uint32_t)sizeof *o;
 }
 
-/* Get (or create) the tracer for a scope. The same scope returns the same
+/** Get (or create) the tracer for a scope. The same scope returns the same
  * tracer. The provider owns tracers. Thread-safe. */
 COTEL_API int cotel_provider_get_tracer(cotel_provider *p,
                                         const cotel_tracer_options *o,
                                         cotel_tracer **out);
-/* Convenience: scope with just a name; NULL on error. */
+/** Convenience: scope with just a name; NULL on error. */
 COTEL_API cotel_tracer *cotel_provider_tracer(cotel_provider *p,
                                               const char *name);
 
-/* Self-observability counters (DESIGN §5). Exact, monotonic. */
+/** Self-observability counters (DESIGN §5). Exact, monotonic. */
 typedef struct cotel_stats {
-  uint64_t spans_started;     /* every cotel_span_start that returned a span */
-  uint64_t spans_ended;       /* recording spans ended */
-  uint64_t spans_sampled_out; /* started non-recording by the sampler */
-  uint64_t spans_dropped;     /* ended but dropped: queue full, no memory */
-  uint64_t attrs_dropped;     /* by limits, on spans, events and links */
+  uint64_t spans_started; /**< every cotel_span_start that returned a span */
+  uint64_t spans_ended;   /**< recording spans ended */
+  uint64_t spans_sampled_out; /**< started non-recording by the sampler */
+  uint64_t spans_dropped;     /**< ended but dropped: queue full, no memory */
+  uint64_t attrs_dropped;     /**< by limits, on spans, events and links */
   uint64_t events_dropped;
   uint64_t links_dropped;
-  uint64_t spans_exported;      /* accepted by the exporter's destination */
-  uint64_t spans_export_failed; /* given to an exporter that failed */
-  uint64_t export_retries;      /* retried requests (network exporters) */
+  uint64_t spans_exported;      /**< accepted by the exporter's destination */
+  uint64_t spans_export_failed; /**< given to an exporter that failed */
+  uint64_t export_retries;      /**< retried requests (network exporters) */
 } cotel_stats;
 
-/* Read the provider's counters (processors and exporters included) into
+/** Read the provider's counters (processors and exporters included) into
  * *out, of `size` bytes (the caller's sizeof; members are only appended, so
  * an older caller gets the ones it knows). 0 or COTEL_EINVAL. Thread-safe. */
 COTEL_API int cotel_provider_stats_sized(cotel_provider *p, cotel_stats *out,
                                          size_t size);
-/* cotel_provider_stats_sized with this build's sizeof. */
+/** cotel_provider_stats_sized with this build's sizeof. */
 static inline int cotel_provider_stats(cotel_provider *p, cotel_stats *out) {
   return cotel_provider_stats_sized(p, out, sizeof *out);
 }

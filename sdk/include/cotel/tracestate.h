@@ -1,4 +1,5 @@
-/* cotel: W3C tracestate, immutable and reference-counted. NULL is the empty
+/** @file
+ * cotel: W3C tracestate, immutable and reference-counted. NULL is the empty
  * tracestate everywhere. Parsing from headers lives in the propagators. */
 #ifndef COTEL_TRACESTATE_H
 #define COTEL_TRACESTATE_H
@@ -9,7 +10,7 @@
 extern "C" {
 #endif
 
-/* W3C Trace Context §3.3.1 (current draft): at most 32 list-members; keys
+/** W3C Trace Context §3.3.1 (current draft): at most 32 list-members; keys
  * of 1 to 256 characters, a lowercase letter or digit first, then
  * lowercase letters, digits and "_-*\/@" ("@" anywhere but first, any
  * number of times); values 1 to 256 printable characters. */
@@ -20,19 +21,19 @@ extern "C" {
 COTEL_API cotel_tracestate *cotel_tracestate_retain(cotel_tracestate *ts);
 COTEL_API void cotel_tracestate_release(cotel_tracestate *ts);
 COTEL_API size_t cotel_tracestate_count(const cotel_tracestate *ts);
-/* Member i (0 = left-most); borrowed views. */
+/** Member i (0 = left-most); borrowed views. */
 COTEL_API int cotel_tracestate_entry(const cotel_tracestate *ts, size_t i,
                                      cotel_str *key, cotel_str *value);
-/* COTEL_ENOTFOUND when absent. */
+/** COTEL_ENOTFOUND when absent. */
 COTEL_API int cotel_tracestate_get(const cotel_tracestate *ts, cotel_str key,
                                    cotel_str *value);
-/* New tracestate with key=value moved to the front (W3C §3.5: updated keys
+/** New tracestate with key=value moved to the front (W3C §3.5: updated keys
  * move left); validates key and value grammar (COTEL_EINVAL). */
 COTEL_API int cotel_tracestate_set(const cotel_tracestate *ts, cotel_str key,
                                    cotel_str value, cotel_tracestate **out);
 COTEL_API int cotel_tracestate_delete(const cotel_tracestate *ts, cotel_str key,
                                       cotel_tracestate **out);
-/* Parse one combined header value (several header lines joined by ","):
+/** Parse one combined header value (several header lines joined by ","):
  * the W3C rules (current draft); invalid (a bad member, more than 32
  * members) → COTEL_EPARSE and *out NULL; empty members are skipped, and a
  * header with nothing else is valid and empty (0, *out NULL). A repeated
@@ -42,15 +43,15 @@ COTEL_API int cotel_tracestate_delete(const cotel_tracestate *ts, cotel_str key,
  * §3.3.1.5 truncation beyond 512 characters never applies. */
 COTEL_API int cotel_tracestate_parse(const char *s, size_t len,
                                      cotel_tracestate **out);
-/* Serialize; returns the length it needs (excluding NUL). When that does
+/** Serialize; returns the length it needs (excluding NUL). When that does
  * not fit in cap bytes (NUL included) buf gets "" rather than a truncated
  * list. */
 COTEL_API size_t cotel_tracestate_format(const cotel_tracestate *ts, char *buf,
                                          size_t cap);
-/* The serialized form ("k1=v1,k2=v2", no OWS) as a view borrowed from ts
+/** The serialized form ("k1=v1,k2=v2", no OWS) as a view borrowed from ts
  * (NUL-terminated; {"", 0} for NULL). No copy: inject sends it as is. */
 COTEL_API cotel_str cotel_tracestate_str(const cotel_tracestate *ts);
-/* True when key / value match the W3C grammar (§3.3.1.3, current draft). */
+/** True when key / value match the W3C grammar (§3.3.1.3, current draft). */
 COTEL_API bool cotel_tracestate_key_valid(cotel_str key);
 COTEL_API bool cotel_tracestate_value_valid(cotel_str value);
 

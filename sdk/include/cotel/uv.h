@@ -1,4 +1,5 @@
-/* cotel: libuv helpers — context that follows libuv callbacks (DESIGN §3,
+/** @file
+ * cotel: libuv helpers — context that follows libuv callbacks (DESIGN §3,
  * "future slots").
  *
  * Each helper is a caller-allocated struct embedding the libuv request or
@@ -45,7 +46,7 @@
 #ifndef COTEL_UV_H
 #define COTEL_UV_H
 
-/* <uv.h> needs POSIX types (pthread_rwlock_t) that a strict -std=c11 build
+/** <uv.h> needs POSIX types (pthread_rwlock_t) that a strict -std=c11 build
  * hides. When nothing has asked for a feature set yet, ask for POSIX.1-2008,
  * the smallest one libuv compiles with; this takes effect only when this
  * header comes before any system header. */
@@ -67,10 +68,10 @@ extern "C" {
 #define cotel__uv_container_of(ptr, type, member)                              \
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
-/* ---- uv_queue_work ---- */
+/** ---- uv_queue_work ---- */
 
 typedef struct cotel_uv_work {
-  uv_work_t req; /* req.data is yours */
+  uv_work_t req; /**< req.data is yours */
   cotel_future future;
   uv_work_cb work_cb;
   uv_after_work_cb after_cb;
@@ -78,61 +79,61 @@ typedef struct cotel_uv_work {
 
 #define cotel_uv_work_of(r) cotel__uv_container_of(r, cotel_uv_work, req)
 
-/* uv_queue_work with the current context captured: both work_cb (on a
+/** uv_queue_work with the current context captured: both work_cb (on a
  * thread-pool thread) and after_cb (on the loop thread; may be NULL) run
  * with it current. Released after after_cb returns (w may be freed inside
  * after_cb). */
 COTEL_API int cotel_uv_queue_work(uv_loop_t *loop, cotel_uv_work *w,
                                   uv_work_cb work_cb,
                                   uv_after_work_cb after_cb);
-/* Same with an explicit context (retained; NULL = root). */
+/** Same with an explicit context (retained; NULL = root). */
 COTEL_API int cotel_uv_queue_work_ctx(uv_loop_t *loop, cotel_uv_work *w,
                                       cotel_context *ctx, uv_work_cb work_cb,
                                       uv_after_work_cb after_cb);
 
-/* ---- timers ---- */
+/** ---- timers ---- */
 
 typedef struct cotel_uv_timer {
-  uv_timer_t timer; /* timer.data is yours */
+  uv_timer_t timer; /**< timer.data is yours */
   cotel_future future;
   uv_timer_cb cb;
 } cotel_uv_timer;
 
 #define cotel_uv_timer_of(h) cotel__uv_container_of(h, cotel_uv_timer, timer)
 
-/* uv_timer_init plus an empty capture. */
+/** uv_timer_init plus an empty capture. */
 COTEL_API int cotel_uv_timer_init(uv_loop_t *loop, cotel_uv_timer *t);
-/* uv_timer_start capturing the current context (replacing any earlier
+/** uv_timer_start capturing the current context (replacing any earlier
  * capture); cb runs inside it, every time for a repeating timer. */
 COTEL_API int cotel_uv_timer_start(cotel_uv_timer *t, uv_timer_cb cb,
                                    uint64_t timeout, uint64_t repeat);
 COTEL_API int cotel_uv_timer_start_ctx(cotel_uv_timer *t, cotel_context *ctx,
                                        uv_timer_cb cb, uint64_t timeout,
                                        uint64_t repeat);
-/* uv_timer_stop and release the captured context. */
+/** uv_timer_stop and release the captured context. */
 COTEL_API int cotel_uv_timer_stop(cotel_uv_timer *t);
-/* Stop, release and uv_close (close_cb may be NULL; free t there). */
+/** Stop, release and uv_close (close_cb may be NULL; free t there). */
 COTEL_API void cotel_uv_timer_close(cotel_uv_timer *t, uv_close_cb close_cb);
 
-/* ---- uv_write ---- */
+/** ---- uv_write ---- */
 
 typedef struct cotel_uv_write_req {
-  uv_write_t req; /* req.data is yours */
+  uv_write_t req; /**< req.data is yours */
   cotel_future future;
   uv_write_cb cb;
 } cotel_uv_write_req;
 
 #define cotel_uv_write_of(r) cotel__uv_container_of(r, cotel_uv_write_req, req)
 
-/* uv_write capturing the current context; cb (may be NULL) runs inside it. */
+/** uv_write capturing the current context; cb (may be NULL) runs inside it. */
 COTEL_API int cotel_uv_write(cotel_uv_write_req *w, uv_stream_t *stream,
                              const uv_buf_t bufs[], unsigned nbufs,
                              uv_write_cb cb);
 
-/* ---- uv_tcp_connect ---- */
+/** ---- uv_tcp_connect ---- */
 
 typedef struct cotel_uv_connect_req {
-  uv_connect_t req; /* req.data is yours */
+  uv_connect_t req; /**< req.data is yours */
   cotel_future future;
   uv_connect_cb cb;
 } cotel_uv_connect_req;
@@ -140,14 +141,14 @@ typedef struct cotel_uv_connect_req {
 #define cotel_uv_connect_of(r)                                                 \
   cotel__uv_container_of(r, cotel_uv_connect_req, req)
 
-/* uv_tcp_connect capturing the current context; cb runs inside it. */
+/** uv_tcp_connect capturing the current context; cb runs inside it. */
 COTEL_API int cotel_uv_tcp_connect(cotel_uv_connect_req *req, uv_tcp_t *tcp,
                                    const struct sockaddr *addr,
                                    uv_connect_cb cb);
 
-/* ---- reading streams ---- */
+/** ---- reading streams ---- */
 
-/* A stream handle with a captured context for its read callbacks. Any
+/** A stream handle with a captured context for its read callbacks. Any
  * stream type: initialise the member you use (cotel_uv_tcp_init does it for
  * TCP; for others call uv_pipe_init etc. then cotel_uv_stream_init). */
 typedef struct cotel_uv_stream {
@@ -157,7 +158,7 @@ typedef struct cotel_uv_stream {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
     uv_tty_t tty;
-  } h; /* h.handle.data is yours */
+  } h; /**< h.handle.data is yours */
   cotel_future future;
   uv_alloc_cb alloc_cb;
   uv_read_cb read_cb;
@@ -166,19 +167,19 @@ typedef struct cotel_uv_stream {
 #define cotel_uv_stream_of(handle_ptr)                                         \
   cotel__uv_container_of((void *)(handle_ptr), cotel_uv_stream, h)
 
-/* uv_tcp_init plus cotel_uv_stream_init. */
+/** uv_tcp_init plus cotel_uv_stream_init. */
 COTEL_API int cotel_uv_tcp_init(uv_loop_t *loop, cotel_uv_stream *s);
-/* Prepare the cotel part of a stream whose handle you initialised. */
+/** Prepare the cotel part of a stream whose handle you initialised. */
 COTEL_API void cotel_uv_stream_init(cotel_uv_stream *s);
-/* uv_read_start capturing the current context (replacing any earlier
+/** uv_read_start capturing the current context (replacing any earlier
  * capture); alloc_cb and read_cb run inside it. */
 COTEL_API int cotel_uv_read_start(cotel_uv_stream *s, uv_alloc_cb alloc_cb,
                                   uv_read_cb read_cb);
 COTEL_API int cotel_uv_read_start_ctx(cotel_uv_stream *s, cotel_context *ctx,
                                       uv_alloc_cb alloc_cb, uv_read_cb read_cb);
-/* uv_read_stop and release the captured context. */
+/** uv_read_stop and release the captured context. */
 COTEL_API int cotel_uv_read_stop(cotel_uv_stream *s);
-/* Stop reading, release and uv_close (free s in close_cb). */
+/** Stop reading, release and uv_close (free s in close_cb). */
 COTEL_API void cotel_uv_stream_close(cotel_uv_stream *s, uv_close_cb close_cb);
 
 #ifdef __cplusplus

@@ -1,4 +1,5 @@
-/* cotel: the umbrella header, everything a traced program needs but the
+/** @file
+ * cotel: the umbrella header, everything a traced program needs but the
  * libuv helpers: include cotel/uv.h for those (it pulls in <uv.h>, which
  * needs POSIX feature macros under a strict -std=c11). */
 #ifndef COTEL_H

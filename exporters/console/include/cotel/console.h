@@ -1,4 +1,5 @@
-/* cotel: the console exporter, a readable trace tree for humans. */
+/** @file
+ * cotel: the console exporter, a readable trace tree for humans. */
 #ifndef COTEL_CONSOLE_H
 #define COTEL_CONSOLE_H
 
@@ -8,7 +9,7 @@
 extern "C" {
 #endif
 
-/* Console exporter: prints a readable tree per trace to `out` (NULL means
+/** Console exporter: prints a readable tree per trace to `out` (NULL means
  * stdout): a header line with the trace id, then one line per span indented
  * under its parent with its 16-hex span id, name, kind, duration, status and
  * attributes. Spans are buffered per trace until its local root ends (or
