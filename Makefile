@@ -69,6 +69,10 @@ consumers: build
 abi-check:
 	@sh scripts/abi-check.sh
 
+# The API reference (Doxygen, warnings as errors) in build-docs/html/.
+docs:
+	@sh scripts/docs.sh
+
 # Include lines never cross a layer upward (docs/architecture.md).
 layers:
 	@python3 scripts/check-layers.py
