@@ -111,9 +111,11 @@ nginx-bench: nginx
 
 FORMAT_DIRS = sdk propagators exporters instrumentation setup examples tests bench tools
 format:
+	@sh scripts/deps.sh format
 	@find $(FORMAT_DIRS) -name '*.[ch]' | xargs clang-format -i
 
 format-check:
+	@sh scripts/deps.sh format
 	@find $(FORMAT_DIRS) -name '*.[ch]' | xargs clang-format --dry-run -Werror
 
 clean:

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages cotel needs, when missing.
-# Usage: scripts/deps.sh [build|fuzz|bench|interop|viewer|abi|package|docs|nginx]...
+# Usage: scripts/deps.sh [build|fuzz|bench|interop|viewer|abi|package|docs|format|nginx]...
 # (default: build)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -eu
@@ -16,6 +16,7 @@ viewer="chromium"
 abi="abigail-tools"
 package="dpkg-dev file"
 docs="doxygen graphviz"
+format="clang-format"
 nginx="nginx nginx-dev"
 
 want=""
@@ -29,6 +30,7 @@ for g in "$@"; do
     abi) want="$want $build $abi" ;;
     package) want="$want $build $package" ;;
     docs) want="$want $docs" ;;
+    format) want="$want $format" ;;
     viewer) want="$want $viewer" ;;
     nginx) want="$want $build $nginx" ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
