@@ -1,24 +1,23 @@
-/* httpkit: growable buffer, URL encoding and query strings. */
+/* httpkit: growable buffer, URL (form) encoding and query strings. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cotel/internal/buf.h"
+#include "cotel/internal/hex.h"
 #include "httpkit.h"
 
+/* hk_buf is a char view of libcotel's one growable buffer (cotel__buf),
+ * kept NUL-terminated for the services' string use. */
 static int reserve(hk_buf *b, size_t extra) {
-  if (extra > SIZE_MAX / 2 - b->len - 1) return COTEL_ENOMEM;
-  size_t need = b->len + extra + 1;
-  if (need <= b->cap) return 0;
-  size_t cap = b->cap ? b->cap : 64;
-  while (cap < need)
-    cap *= 2;
-  char *d = realloc(b->data, cap);
-  if (!d) return COTEL_ENOMEM;
-  b->data = d;
-  b->cap = cap;
-  return 0;
+  if (extra > SIZE_MAX - 1) return COTEL_ENOMEM;
+  cotel__buf cb = {(uint8_t *)b->data, b->len, b->cap};
+  int rc = cotel__buf_reserve(&cb, extra + 1); /* and the NUL */
+  b->data = (char *)cb.data;
+  b->cap = cb.cap;
+  return rc;
 }
 
 int hk_buf_append(hk_buf *b, const void *p, size_t n) {
@@ -61,23 +60,16 @@ static bool unreserved(unsigned char c) {
 }
 
 int hk_url_encode(hk_buf *out, const char *s, size_t len) {
-  static const char hex[] = "0123456789ABCDEF";
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+    /* RFC 3986 §2.1 suggests uppercase hex digits in escapes. */
+    char esc[3] = {'%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15]};
     int rc = unreserved(c) ? hk_buf_append(out, &s[i], 1)
                            : hk_buf_append(out, esc, 3);
     if (rc) return rc;
   }
   if (!out->data) return hk_buf_append(out, "", 0);
   return 0;
-}
-
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 int hk_url_decode(hk_buf *out, const char *s, size_t len) {
@@ -87,7 +79,7 @@ int hk_url_decode(hk_buf *out, const char *s, size_t len) {
     if (c == '+') {
       c = ' ';
     } else if (c == '%' && i + 2 < len) {
-      int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+      int hi = cotel__hex_val(s[i + 1]), lo = cotel__hex_val(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
         c = (char)(hi * 16 + lo);
         i += 2;
