@@ -44,23 +44,55 @@ void cotel__registry_add(struct cotel_provider *p) {
 /* fork(): a thread of the parent may hold a pool lock at the moment of the
  * fork; in the child that thread is gone and the lock would stay locked
  * forever (the child's first span start or release would hang). The
- * forking thread takes every pool lock around fork() and releases them on
- * both sides. */
+ * forking thread takes every pool lock (and chunk-pool lock) around fork()
+ * and releases them on both sides. */
 static void atfork_prepare(void) {
   pthread_mutex_lock(&reg_mu);
-  for (struct reg_node *n = reg_head; n; n = n->next)
+  for (struct reg_node *n = reg_head; n; n = n->next) {
     pthread_mutex_lock(&n->p->mu);
+    pthread_mutex_lock(&n->p->chunks.mu);
+  }
 }
 
-static void atfork_release(void) {
-  for (struct reg_node *n = reg_head; n; n = n->next)
+static void atfork_parent(void) {
+  for (struct reg_node *n = reg_head; n; n = n->next) {
+    pthread_mutex_unlock(&n->p->chunks.mu);
     pthread_mutex_unlock(&n->p->mu);
+  }
   pthread_mutex_unlock(&reg_mu);
+}
+
+static void give_back_locked(struct cotel_provider *p, cotel__tcache *tc);
+static void fold_counters(cotel__counters *dst, cotel__counters *src);
+
+/* The child has only the forking thread. The caches of the parent's other
+ * threads (the batch worker's among them) live in thread-local storage
+ * that glibc hands, zeroed in place, to the child's next threads: left on
+ * a provider's list, they would turn into NULL links (issue 11: a crash in
+ * cotel__pool_stats) or cycles. Unlink them all now, their records and
+ * counts going back to the provider, as their threads' exit would have. */
+static void atfork_child(void) {
+  for (struct reg_node *n = reg_head; n; n = n->next) {
+    struct cotel_provider *p = n->p;
+    cotel__tcache *tc = p->tc_head.next, *next;
+    for (; tc != &p->tc_head; tc = next) {
+      next = tc->next;
+      if (tc == &tls_cache) continue;
+      give_back_locked(p, tc);
+      fold_counters(&p->base, &tc->c);
+      tc->prev->next = tc->next;
+      tc->next->prev = tc->prev;
+      tc->p = NULL;
+      tc->pid = 0;
+      tc->next = tc->prev = NULL;
+    }
+  }
+  atfork_parent();
 }
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void install_atfork(void) {
-  pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+  pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* Registration proper happens in cotel__pool_init (it can fail). */
