@@ -200,6 +200,9 @@ typedef struct cotel_stats {
   uint64_t spans_exported;      /* accepted by the exporter's destination */
   uint64_t spans_export_failed; /* given to an exporter that failed */
   uint64_t export_retries;      /* retried requests (network exporters) */
+  /* Memory (appended in 0.x; read only what your header declares). */
+  uint64_t pool_records; /* span records allocated, in use or free */
+  uint64_t pool_bytes;   /* bytes held by the span pools: records + chunks */
 } cotel_stats;
 
 /* Read the provider's counters (processors and exporters included). */
