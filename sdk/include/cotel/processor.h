@@ -50,7 +50,10 @@ COTEL_API void cotel_batch_options_from_env(cotel_batch_options *o);
 
 /* Batch processor: a libuv loop thread that exports when the queue reaches
  * max_export_batch_size or every schedule_delay_ms. Takes ownership of
- * `exp`. `o` NULL means cotel_batch_options_from_env. */
+ * `exp`. `o` NULL means cotel_batch_options_from_env. When its shutdown
+ * hits the timeout, spans still queued count as dropped and spans in
+ * flight as failed before it returns (it may take up to 100 ms more for
+ * that), so ended = exported + dropped + failed in the stats. */
 COTEL_API int cotel_batch_processor_new(cotel_exporter *exp,
                                         const cotel_batch_options *o,
                                         cotel_span_processor **out);

@@ -52,6 +52,9 @@ static void batch_on_end(cotel_span_processor *self,
   }
 }
 
+/* See batch_shutdown. */
+#define COTEL__BATCH_SHUTDOWN_GRACE_MS 100u
+
 static uint64_t deadline_after(uint64_t timeout_ms) {
   /* Clamp absurd timeouts instead of overflowing (about 30 years). */
   if (timeout_ms > (uint64_t)1e12) timeout_ms = (uint64_t)1e12;
@@ -113,6 +116,12 @@ static int batch_shutdown(cotel_span_processor *self, uint64_t timeout_ms) {
   cotel__batch_wake_locked(b);
   while (!b->shutdown_finished)
     if (wait_until(b, deadline) == ETIMEDOUT) break;
+  /* The worker settles its accounts at the same deadline (in-flight spans
+   * failed, queued ones dropped): a short grace lets the caller read
+   * stats in which every ended span is accounted for. */
+  uint64_t grace = deadline + COTEL__BATCH_SHUTDOWN_GRACE_MS * 1000000u;
+  while (!b->shutdown_finished && b->thread_alive)
+    if (wait_until(b, grace) == ETIMEDOUT) break;
   if (b->shutdown_finished) {
     rc = b->shutdown_rc;
     if (b->thread_joinable && !b->thread_alive) {
