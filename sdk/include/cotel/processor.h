@@ -52,8 +52,9 @@ COTEL_API void cotel_batch_options_from_env(cotel_batch_options *o);
  * max_export_batch_size or every schedule_delay_ms. Takes ownership of
  * `exp`. `o` NULL means cotel_batch_options_from_env. When its shutdown
  * hits the timeout, spans still queued count as dropped and spans in
- * flight as failed before it returns (it may take up to 100 ms more for
- * that), so ended = exported + dropped + failed in the stats. */
+ * flight as failed before it returns (it may take up to 500 ms more for
+ * that on a starved machine; a few ms normally), so ended = exported +
+ * dropped + failed in the stats. */
 COTEL_API int cotel_batch_processor_new(cotel_exporter *exp,
                                         const cotel_batch_options *o,
                                         cotel_span_processor **out);

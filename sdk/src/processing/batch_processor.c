@@ -53,7 +53,7 @@ static void batch_on_end(cotel_span_processor *self,
 }
 
 /* See batch_shutdown. */
-#define COTEL__BATCH_SHUTDOWN_GRACE_MS 100u
+#define COTEL__BATCH_SHUTDOWN_GRACE_MS 500u
 
 static uint64_t deadline_after(uint64_t timeout_ms) {
   /* Clamp absurd timeouts instead of overflowing (about 30 years). */
