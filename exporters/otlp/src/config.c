@@ -13,6 +13,7 @@
 #include "cotel/otlp.h"
 
 void cotel_otlp_options_default(cotel_otlp_options *o) {
+  if (!o) return;
   memset(o, 0, sizeof *o);
   o->endpoint = "http://localhost:4318";
   o->protocol = COTEL_OTLP_HTTP_PROTOBUF;
@@ -96,6 +97,7 @@ static void env_insecure(cotel_otlp_options *o) {
 void cotel_otlp_options_from_env(cotel_otlp_options *o) {
   char name[96];
   const char *v;
+  if (!o) return;
   cotel_otlp_options_default(o);
   if ((v = cotel_env_str("OTEL_EXPORTER_OTLP_ENDPOINT"))) o->endpoint = v;
   o->traces_endpoint = cotel_env_str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");

@@ -42,7 +42,8 @@ typedef struct cotel_span_context {
 COTEL_API bool cotel_span_context_is_valid(const cotel_span_context *sc);
 COTEL_API bool cotel_trace_id_is_zero(const cotel_trace_id *id);
 COTEL_API bool cotel_span_id_is_zero(const cotel_span_id *id);
-/* Lowercase hex: `out` must hold 33 (trace) / 17 (span) bytes, NUL added. */
+/* Lowercase hex: `out` must hold 33 (trace) / 17 (span) bytes, NUL added.
+ * A NULL id formats as the invalid all-zero id; a NULL out does nothing. */
 COTEL_API void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]);
 COTEL_API void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]);
 /* Parse exactly 32 / 16 lowercase-or-uppercase hex digits; COTEL_EINVAL

@@ -34,11 +34,13 @@ static void to_hex(const uint8_t *b, size_t n, char *out) {
 }
 
 void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]) {
-  to_hex(id->bytes, 16, out);
+  static const uint8_t zero[16];
+  if (out) to_hex(id ? id->bytes : zero, 16, out);
 }
 
 void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]) {
-  to_hex(id->bytes, 8, out);
+  static const uint8_t zero[8];
+  if (out) to_hex(id ? id->bytes : zero, 8, out);
 }
 
 static int nibble(char c) {
