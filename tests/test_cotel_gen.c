@@ -142,7 +142,8 @@ test_cotel_gen_accounts_for_every_span_when_shutdown_times_out(void **state) {
   close(fd);
   assert_int_equal(json_int(out, "ended"), 5000);
   assert_int_equal(json_int(out, "exported"), 0);
-  assert_true(json_int(out, "failed") > 0);
+  /* How many were in flight (failed) rather than queued (dropped) depends
+   * on scheduling; their sum does not. */
   assert_int_equal(json_int(out, "dropped") + json_int(out, "failed"), 5000);
   assert_true(json_int(out, "shutdown_ms") >= 450);
   assert_true(json_int(out, "shutdown_ms") < 500 + 1500);
