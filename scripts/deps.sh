@@ -6,7 +6,7 @@ set -eu
 
 build="cmake make gcc pkg-config libuv1-dev libcurl4-openssl-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libpcl1-dev \
-libhttp-parser-dev python3"
+libhttp-parser-dev python3 openssl"
 fuzz="clang libclang-rt-14-dev"
 bench="clang wrk"
 interop="curl"
