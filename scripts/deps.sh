@@ -7,7 +7,7 @@ set -eu
 
 build="cmake make gcc pkg-config libuv1-dev libcurl4-openssl-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libpcl1-dev \
-libhttp-parser-dev libjansson-dev python3 python3-venv"
+libhttp-parser-dev libjansson-dev python3 python3-venv openssl"
 fuzz="clang libclang-rt-14-dev"
 bench="clang wrk apache2-utils gnuplot-nox valgrind"
 interop="curl chromium"

@@ -83,7 +83,7 @@ for kind, pkg in (("stable", "opentelemetry.semconv.attributes"),
 print(repr(out))
 '''
 
-GROUP = re.compile(r"/\*\s*-+\s*(.+?)\s*\((stable|development)\)\s*-+\s*\*/")
+GROUP = re.compile(r"/\*+\s*-+\s*(.+?)\s*\((stable|development)\)\s*-+\s*\*/")
 DEFINE = re.compile(r'#define\s+(COTEL_\w+)\s+"([^"]*)"')
 
 

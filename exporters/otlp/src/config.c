@@ -19,8 +19,8 @@
 const char cotel__otlp_default_endpoint[] = "http://localhost:4318";
 
 static void set_defaults(cotel_otlp_options *o) {
+  if (!o) return;
   memset(o, 0, sizeof *o);
-  o->struct_size = (uint32_t)sizeof *o;
   o->endpoint = cotel__otlp_default_endpoint;
   o->protocol = COTEL_OTLP_HTTP_PROTOBUF;
   o->compression = COTEL_OTLP_COMPRESSION_NONE;
@@ -158,8 +158,9 @@ void cotel_otlp_options_from_env_sized(cotel_otlp_options *o, size_t size) {
   cotel__abi_out(o, size, &full, sizeof full);
 }
 
-int cotel__otlp_options_in(const cotel_otlp_options *o,
+int cotel__otlp_options_in(const cotel_otlp_options *o, size_t size,
                            cotel_otlp_options *full) {
   set_defaults(full);
-  return cotel__abi_in(full, sizeof *full, o, OPTIONS_V0) ? 0 : COTEL_EINVAL;
+  return cotel__abi_in(full, sizeof *full, o, size, OPTIONS_V0) ? 0
+                                                                : COTEL_EINVAL;
 }

@@ -203,6 +203,12 @@ int cotel__otlp_cfg_build(const cotel_otlp_options *o, cotel__otlp_cfg *c) {
   if (o->compression != COTEL_OTLP_COMPRESSION_NONE &&
       o->compression != COTEL_OTLP_COMPRESSION_GZIP)
     return COTEL_EINVAL;
+  /* Options from code: a NaN, infinite or negative multiplier would make
+   * the retry schedule meaningless; headers must exist when counted. */
+  if (!(o->retry_backoff_multiplier >= 0.0 &&
+        o->retry_backoff_multiplier <= 1000.0))
+    return COTEL_EINVAL;
+  if (o->n_headers && !o->headers) return COTEL_EINVAL;
   c->json = o->protocol == COTEL_OTLP_HTTP_JSON;
   c->grpc = o->protocol == COTEL_OTLP_GRPC;
   c->gzip = o->compression == COTEL_OTLP_COMPRESSION_GZIP;

@@ -231,7 +231,8 @@ static void exp_destroy(cotel_exporter *self) {
 
 /* ---- public ---------------------------------------------------------- */
 
-int cotel_otlp_exporter_new(const cotel_otlp_options *o, cotel_exporter **out) {
+int cotel_otlp_exporter_new_sized(const cotel_otlp_options *o, size_t size,
+                                  cotel_exporter **out) {
   cotel_otlp_options env;
   cotel__otlp_exporter *e;
   int rc;
@@ -239,7 +240,7 @@ int cotel_otlp_exporter_new(const cotel_otlp_options *o, cotel_exporter **out) {
   *out = NULL;
   if (!o) {
     cotel_otlp_options_from_env(&env);
-  } else if ((rc = cotel__otlp_options_in(o, &env)) != 0) {
+  } else if ((rc = cotel__otlp_options_in(o, size, &env)) != 0) {
     return rc; /* members the caller's header lacks keep their defaults */
   }
   o = &env;

@@ -43,7 +43,7 @@ extern const char cotel__otlp_default_endpoint[];
 int cotel__otlp_cfg_build(const cotel_otlp_options *o, cotel__otlp_cfg *c);
 /* Copy the caller's options over the defaults (config.c; docs/abi.md). 0 or
  * COTEL_EINVAL for a bad stamp. */
-int cotel__otlp_options_in(const cotel_otlp_options *o,
+int cotel__otlp_options_in(const cotel_otlp_options *o, size_t size,
                            cotel_otlp_options *full);
 void cotel__otlp_cfg_free(cotel__otlp_cfg *c);
 

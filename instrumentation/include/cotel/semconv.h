@@ -20,7 +20,7 @@
 #ifndef COTEL_SEMCONV_H
 #define COTEL_SEMCONV_H
 
-/** ---- HTTP (stable) ---- */
+/* ---- HTTP (stable) ---- */
 /** HTTP request method, one of the COTEL_HTTP_REQUEST_METHOD_VALUE_* or
  * "_OTHER" when the method is not known (then the original goes in
  * http.request.method_original). */
@@ -52,7 +52,7 @@
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_TRACE "TRACE"
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_OTHER "_OTHER"
 
-/** ---- URL (stable) ---- */
+/* ---- URL (stable) ---- */
 /** Absolute URL, credentials redacted ("REDACTED:REDACTED@host"). */
 #define COTEL_ATTR_URL_FULL "url.full"
 /** Path component, without the query. */
@@ -64,11 +64,11 @@
 /** Fragment component, without the leading '#'. */
 #define COTEL_ATTR_URL_FRAGMENT "url.fragment"
 
-/** ---- User agent (stable) ---- */
+/* ---- User agent (stable) ---- */
 /** The User-Agent header value, unmodified. */
 #define COTEL_ATTR_USER_AGENT_ORIGINAL "user_agent.original"
 
-/** ---- Server and client (stable) ---- */
+/* ---- Server and client (stable) ---- */
 /** Logical server name or address (client side: the host the client
  * connects to; server side: from Host / :authority). */
 #define COTEL_ATTR_SERVER_ADDRESS "server.address"
@@ -79,7 +79,7 @@
 /** Client port, int. */
 #define COTEL_ATTR_CLIENT_PORT "client.port"
 
-/** ---- Network (stable) ---- */
+/* ---- Network (stable) ---- */
 /** Address of the peer of the connection (the socket's remote address). */
 #define COTEL_ATTR_NETWORK_PEER_ADDRESS "network.peer.address"
 /** Port of the peer of the connection, int. */
@@ -105,20 +105,20 @@
 #define COTEL_NETWORK_TYPE_VALUE_IPV4 "ipv4"
 #define COTEL_NETWORK_TYPE_VALUE_IPV6 "ipv6"
 
-/** ---- Error (stable) ---- */
+/* ---- Error (stable) ---- */
 /** Class of the error an operation ended with (an exception type, an HTTP
  * status code as a string, a library's error name), or "_OTHER". */
 #define COTEL_ATTR_ERROR_TYPE "error.type"
 #define COTEL_ERROR_TYPE_VALUE_OTHER "_OTHER"
 
-/** ---- Exception (stable) ---- */
+/* ---- Exception (stable) ---- */
 /** Attributes of the "exception" span event (cotel_span_record_exception
  * sets them). */
 #define COTEL_ATTR_EXCEPTION_TYPE "exception.type"
 #define COTEL_ATTR_EXCEPTION_MESSAGE "exception.message"
 #define COTEL_ATTR_EXCEPTION_STACKTRACE "exception.stacktrace"
 
-/** ---- Service (stable) ---- */
+/* ---- Service (stable) ---- */
 /** Logical service name (OTEL_SERVICE_NAME). */
 #define COTEL_ATTR_SERVICE_NAME "service.name"
 /** Version of the service. */
@@ -128,14 +128,14 @@
 /** Unique id of this instance of the service. */
 #define COTEL_ATTR_SERVICE_INSTANCE_ID "service.instance.id"
 
-/** ---- Telemetry SDK (stable) ---- */
+/* ---- Telemetry SDK (stable) ---- */
 #define COTEL_ATTR_TELEMETRY_SDK_NAME "telemetry.sdk.name"
 #define COTEL_ATTR_TELEMETRY_SDK_LANGUAGE "telemetry.sdk.language"
 #define COTEL_ATTR_TELEMETRY_SDK_VERSION "telemetry.sdk.version"
 #define COTEL_ATTR_TELEMETRY_DISTRO_NAME "telemetry.distro.name"
 #define COTEL_ATTR_TELEMETRY_DISTRO_VERSION "telemetry.distro.version"
 
-/** ---- Database (stable) ---- */
+/* ---- Database (stable) ---- */
 /** The database management system, one of COTEL_DB_SYSTEM_NAME_VALUE_* or
  * another name from the conventions' list. */
 #define COTEL_ATTR_DB_SYSTEM_NAME "db.system.name"
@@ -161,14 +161,14 @@
 #define COTEL_DB_SYSTEM_NAME_VALUE_MYSQL "mysql"
 #define COTEL_DB_SYSTEM_NAME_VALUE_POSTGRESQL "postgresql"
 
-/** ---- Container (stable) ---- */
+/* ---- Container (stable) ---- */
 /** Container id (the 64-hex id Docker and containerd use); the resource
  * detector reads it from /proc/self/cgroup or /proc/self/mountinfo. */
 #define COTEL_ATTR_CONTAINER_ID "container.id"
 /** Container image name. */
 #define COTEL_ATTR_CONTAINER_IMAGE_NAME "container.image.name"
 
-/** ---- Host (development) ---- */
+/* ---- Host (development) ---- */
 /** Host name (gethostname). */
 #define COTEL_ATTR_HOST_NAME "host.name"
 /** CPU architecture, one of COTEL_HOST_ARCH_VALUE_*. */
@@ -187,7 +187,7 @@
 #define COTEL_HOST_ARCH_VALUE_S390X "s390x"
 #define COTEL_HOST_ARCH_VALUE_X86 "x86"
 
-/** ---- Operating system (development) ---- */
+/* ---- Operating system (development) ---- */
 /** Operating system family, one of COTEL_OS_TYPE_VALUE_*. */
 #define COTEL_ATTR_OS_TYPE "os.type"
 /** Full description, as `uname -srv` reports it. */
@@ -205,7 +205,7 @@
 #define COTEL_OS_TYPE_VALUE_SOLARIS "solaris"
 #define COTEL_OS_TYPE_VALUE_WINDOWS "windows"
 
-/** ---- Process (development) ---- */
+/* ---- Process (development) ---- */
 /** Process id, int. */
 #define COTEL_ATTR_PROCESS_PID "process.pid"
 /** Parent process id, int. */
@@ -229,7 +229,7 @@
 /** Further description of the runtime (the compiler that built cotel). */
 #define COTEL_ATTR_PROCESS_RUNTIME_DESCRIPTION "process.runtime.description"
 
-/** ---- RPC (development) ---- */
+/* ---- RPC (development) ---- */
 /** The RPC system, one of COTEL_RPC_SYSTEM_NAME_VALUE_*. */
 #define COTEL_ATTR_RPC_SYSTEM_NAME "rpc.system.name"
 /** Fully-qualified RPC method name ("pkg.Service/Method"). */
@@ -244,7 +244,7 @@
 #define COTEL_RPC_SYSTEM_NAME_VALUE_CONNECTRPC "connectrpc"
 #define COTEL_RPC_SYSTEM_NAME_VALUE_JSONRPC "jsonrpc"
 
-/** ---- Messaging (development) ---- */
+/* ---- Messaging (development) ---- */
 /** The messaging system, one of COTEL_MESSAGING_SYSTEM_VALUE_*. */
 #define COTEL_ATTR_MESSAGING_SYSTEM "messaging.system"
 /** Destination (queue, topic) name. */

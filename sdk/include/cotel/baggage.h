@@ -13,7 +13,11 @@ extern "C" {
 /** W3C Baggage §3.3 (limits): we propagate up to 180 list-members (the
  * grammar's maximum; the spec requires at least 64) and up to 8192 bytes of
  * baggage-string. Members beyond either limit are dropped whole, never
- * truncated. The baggage object itself has no limit. */
+ * truncated. The baggage object holds at most COTEL_BAGGAGE_MAX_MEMBERS
+ * entries too (more could never be propagated, and a bound keeps every
+ * operation's time and memory bounded): cotel_baggage_set of a new key on a
+ * full baggage and cotel_baggage_from_entries with more distinct keys
+ * return COTEL_EFULL. */
 #define COTEL_BAGGAGE_MAX_MEMBERS 180
 #define COTEL_BAGGAGE_MAX_BYTES 8192
 

@@ -47,12 +47,6 @@ enum {
   COTEL_ERETRY = -201,    /**< a retryable export failure */
 };
 
-/** Growable structs (docs/abi.md) start with `uint32_t struct_size`. Their
- * _init functions stamp it; for output structs without one, stamp it with
- * this initializer: `cotel_stats st = COTEL_STRUCT_INIT(cotel_stats);`. */
-#define COTEL_STRUCT_INIT(type)                                                \
-  { (uint32_t)sizeof(type) }
-
 /** Text for an error code; never NULL, static storage. */
 COTEL_API const char *cotel_strerror(int rc);
 

@@ -63,7 +63,7 @@ COTEL_API int cotel_context_with_value(cotel_context *parent, const void *key,
                                        cotel_context **out);
 COTEL_API void *cotel_context_value(const cotel_context *ctx, const void *key);
 
-/** ---- Slots ---- */
+/* ---- Slots ---- */
 
 /** A slot. Embed it in a coroutine or async-operation struct (caller-owned,
  * like a libuv handle); initialise with cotel_slot_init. A slot is used by

@@ -39,9 +39,6 @@ COTEL_API int cotel_simple_processor_new(cotel_exporter *exp,
 
 /** Batch processor options (OTel spec defaults; OTEL_BSP_* variables). */
 typedef struct cotel_batch_options {
-  /** sizeof this struct in the caller's build, stamped by its _init (0 is
-   * read as the first ABI's layout). See docs/abi.md. */
-  uint32_t struct_size;
   uint32_t max_queue_size;        /**< OTEL_BSP_MAX_QUEUE_SIZE, 2048 */
   uint32_t max_export_batch_size; /**< OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 512 */
   uint32_t schedule_delay_ms;     /**< OTEL_BSP_SCHEDULE_DELAY, 5000 */
@@ -59,10 +56,21 @@ static inline void cotel_batch_options_from_env(cotel_batch_options *o) {
 
 /** Batch processor: a libuv loop thread that exports when the queue reaches
  * max_export_batch_size or every schedule_delay_ms. Takes ownership of
- * `exp`. `o` NULL means cotel_batch_options_from_env. */
-COTEL_API int cotel_batch_processor_new(cotel_exporter *exp,
-                                        const cotel_batch_options *o,
-                                        cotel_span_processor **out);
+ * `exp`. `o` NULL means cotel_batch_options_from_env. When its shutdown
+ * hits the timeout, spans still queued count as dropped and spans in
+ * flight as failed before it returns (it may take up to 500 ms more for
+ * that on a starved machine; a few ms normally), so ended = exported +
+ * dropped + failed in the stats. */
+COTEL_API int cotel_batch_processor_new_sized(cotel_exporter *exp,
+                                              const cotel_batch_options *o,
+                                              size_t size,
+                                              cotel_span_processor **out);
+/** cotel_batch_processor_new_sized with this build's sizeof (docs/abi.md). */
+static inline int cotel_batch_processor_new(cotel_exporter *exp,
+                                            const cotel_batch_options *o,
+                                            cotel_span_processor **out) {
+  return cotel_batch_processor_new_sized(exp, o, o ? sizeof *o : 0, out);
+}
 
 #ifdef __cplusplus
 }

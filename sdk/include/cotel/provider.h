@@ -28,9 +28,6 @@ typedef struct cotel_span_limits {
 COTEL_API void cotel_span_limits_from_env(cotel_span_limits *l);
 
 typedef struct cotel_provider_config {
-  /** sizeof this struct in the caller's build, stamped by its _init (0 is
-   * read as the first ABI's layout). See docs/abi.md. */
-  uint32_t struct_size;
   /** OTEL_SDK_DISABLED=true: every span is non-recording, nothing exported. */
   bool disabled;
   const cotel_allocator *allocator; /**< NULL: libc; copied */
@@ -107,8 +104,13 @@ static inline void cotel_provider_config_defaults(cotel_provider_config *cfg) {
 
 /** Create a provider. cfg NULL means cotel_provider_config_defaults (no
  * exporter). On error the config's owned objects are destroyed. */
-COTEL_API int cotel_provider_new(const cotel_provider_config *cfg,
-                                 cotel_provider **out);
+COTEL_API int cotel_provider_new_sized(const cotel_provider_config *cfg,
+                                       size_t size, cotel_provider **out);
+/** cotel_provider_new_sized with this build's sizeof (docs/abi.md). */
+static inline int cotel_provider_new(const cotel_provider_config *cfg,
+                                     cotel_provider **out) {
+  return cotel_provider_new_sized(cfg, cfg ? sizeof *cfg : 0, out);
+}
 
 /** Bounded: return 0 when done or COTEL_ETIMEDOUT at the deadline. When
  * spans were lost (dropped, or their export failed), shutdown logs one

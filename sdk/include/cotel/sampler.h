@@ -60,23 +60,26 @@ COTEL_API int cotel_sampler_traceidratio(double ratio, cotel_sampler **out);
  * defaults: remote/local sampled -> AlwaysOn, not sampled -> AlwaysOff).
  * Takes ownership of all the samplers passed. */
 typedef struct cotel_parentbased_options {
-  /** sizeof this struct in the caller's build, stamped by its _init (0 is
-   * read as the first ABI's layout). See docs/abi.md. */
-  uint32_t struct_size;
   cotel_sampler *remote_parent_sampled;
   cotel_sampler *remote_parent_not_sampled;
   cotel_sampler *local_parent_sampled;
   cotel_sampler *local_parent_not_sampled;
 } cotel_parentbased_options;
-/** Zero *o and stamp it. */
+/** Zero *o (every delegate at its default). */
 static inline void
 cotel_parentbased_options_init(cotel_parentbased_options *o) {
   memset(o, 0, sizeof *o);
-  o->struct_size = (uint32_t)sizeof *o;
 }
-COTEL_API int cotel_sampler_parentbased(cotel_sampler *root,
-                                        const cotel_parentbased_options *o,
-                                        cotel_sampler **out);
+COTEL_API int
+cotel_sampler_parentbased_sized(cotel_sampler *root,
+                                const cotel_parentbased_options *o, size_t size,
+                                cotel_sampler **out);
+/** cotel_sampler_parentbased_sized with this build's sizeof (docs/abi.md). */
+static inline int cotel_sampler_parentbased(cotel_sampler *root,
+                                            const cotel_parentbased_options *o,
+                                            cotel_sampler **out) {
+  return cotel_sampler_parentbased_sized(root, o, o ? sizeof *o : 0, out);
+}
 /** From OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default
  * parentbased_always_on; unknown values: a warning and the default). */
 COTEL_API int cotel_sampler_from_env(cotel_sampler **out);

@@ -43,7 +43,8 @@ typedef struct cotel_span_context {
 COTEL_API bool cotel_span_context_is_valid(const cotel_span_context *sc);
 COTEL_API bool cotel_trace_id_is_zero(const cotel_trace_id *id);
 COTEL_API bool cotel_span_id_is_zero(const cotel_span_id *id);
-/** Lowercase hex: `out` must hold 33 (trace) / 17 (span) bytes, NUL added. */
+/** Lowercase hex: `out` must hold 33 (trace) / 17 (span) bytes, NUL added.
+ * A NULL id formats as the invalid all-zero id; a NULL out does nothing. */
 COTEL_API void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]);
 COTEL_API void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]);
 /** Parse exactly 32 / 16 lowercase-or-uppercase hex digits; COTEL_EINVAL
@@ -105,9 +106,6 @@ typedef struct cotel_span {
  * zero-initialise: an unstamped struct is read with the first ABI's
  * members); every field is optional. */
 typedef struct cotel_span_options {
-  /** sizeof this struct in the caller's build, stamped by its _init (0 is
-   * read as the first ABI's layout). See docs/abi.md. */
-  uint32_t struct_size;
   /** Parent context; NULL means the current context (cotel_context_current).
    * Its span (local or remote) becomes the parent. */
   cotel_context *parent;
@@ -120,10 +118,9 @@ typedef struct cotel_span_options {
   size_t n_links;
 } cotel_span_options;
 
-/** Zero *o and stamp it. */
+/** Zero *o (every option at its default). */
 static inline void cotel_span_options_init(cotel_span_options *o) {
   memset(o, 0, sizeof *o);
-  o->struct_size = (uint32_t)sizeof *o;
 }
 
 /** Start a span. `*out` is always written: a recording span, a non-recording
@@ -132,8 +129,16 @@ static inline void cotel_span_options_init(cotel_span_options *o) {
  * (NULL tracer/name/out), COTEL_ESTATE (provider shut down: a non-recording
  * span is still returned) or COTEL_ENOMEM (counted; a non-recording span
  * with valid ids is returned so propagation keeps working). Thread-safe. */
-COTEL_API int cotel_span_start(cotel_tracer *tracer, const char *name,
-                               const cotel_span_options *opts, cotel_span *out);
+COTEL_API int cotel_span_start_sized(cotel_tracer *tracer, const char *name,
+                                     const cotel_span_options *opts,
+                                     size_t size, cotel_span *out);
+/** cotel_span_start_sized with this build's sizeof (docs/abi.md). */
+static inline int cotel_span_start(cotel_tracer *tracer, const char *name,
+                                   const cotel_span_options *opts,
+                                   cotel_span *out) {
+  return cotel_span_start_sized(tracer, name, opts, opts ? sizeof *opts : 0,
+                                out);
+}
 
 /** True while the span is recording (sampled or RECORD_ONLY, not ended). */
 COTEL_API bool cotel_span_is_recording(cotel_span span);
@@ -184,9 +189,6 @@ COTEL_API void cotel_span_end(cotel_span span, uint64_t end_ns);
 
 /** Instrumentation scope options for cotel_provider_get_tracer. */
 typedef struct cotel_tracer_options {
-  /** sizeof this struct in the caller's build, stamped by its _init (0 is
-   * read as the first ABI's layout). See docs/abi.md. */
-  uint32_t struct_size;
   const char *name; /**< required */
   const char *version;
   const char *schema_url;
@@ -194,17 +196,22 @@ typedef struct cotel_tracer_options {
   size_t n_attrs;
 } cotel_tracer_options;
 
-/** Zero *o and stamp it. */
+/** Zero *o (every option at its default). */
 static inline void cotel_tracer_options_init(cotel_tracer_options *o) {
   memset(o, 0, sizeof *o);
-  o->struct_size = (uint32_t)sizeof *o;
 }
 
 /** Get (or create) the tracer for a scope. The same scope returns the same
  * tracer. The provider owns tracers. Thread-safe. */
-COTEL_API int cotel_provider_get_tracer(cotel_provider *p,
-                                        const cotel_tracer_options *o,
-                                        cotel_tracer **out);
+COTEL_API int cotel_provider_get_tracer_sized(cotel_provider *p,
+                                              const cotel_tracer_options *o,
+                                              size_t size, cotel_tracer **out);
+/** cotel_provider_get_tracer_sized with this build's sizeof (docs/abi.md). */
+static inline int cotel_provider_get_tracer(cotel_provider *p,
+                                            const cotel_tracer_options *o,
+                                            cotel_tracer **out) {
+  return cotel_provider_get_tracer_sized(p, o, o ? sizeof *o : 0, out);
+}
 /** Convenience: scope with just a name; NULL on error. */
 COTEL_API cotel_tracer *cotel_provider_tracer(cotel_provider *p,
                                               const char *name);
@@ -221,6 +228,10 @@ typedef struct cotel_stats {
   uint64_t spans_exported;      /**< accepted by the exporter's destination */
   uint64_t spans_export_failed; /**< given to an exporter that failed */
   uint64_t export_retries;      /**< retried requests (network exporters) */
+  /* Memory (appended after the first ABI: read only what your header
+   * declares). */
+  uint64_t pool_records; /**< span records allocated, in use or free */
+  uint64_t pool_bytes;   /**< bytes held by the span pools: records + chunks */
 } cotel_stats;
 
 /** Read the provider's counters (processors and exporters included) into

@@ -68,7 +68,7 @@ extern "C" {
 #define cotel__uv_container_of(ptr, type, member)                              \
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
-/** ---- uv_queue_work ---- */
+/* ---- uv_queue_work ---- */
 
 typedef struct cotel_uv_work {
   uv_work_t req; /**< req.data is yours */
@@ -91,7 +91,7 @@ COTEL_API int cotel_uv_queue_work_ctx(uv_loop_t *loop, cotel_uv_work *w,
                                       cotel_context *ctx, uv_work_cb work_cb,
                                       uv_after_work_cb after_cb);
 
-/** ---- timers ---- */
+/* ---- timers ---- */
 
 typedef struct cotel_uv_timer {
   uv_timer_t timer; /**< timer.data is yours */
@@ -115,7 +115,7 @@ COTEL_API int cotel_uv_timer_stop(cotel_uv_timer *t);
 /** Stop, release and uv_close (close_cb may be NULL; free t there). */
 COTEL_API void cotel_uv_timer_close(cotel_uv_timer *t, uv_close_cb close_cb);
 
-/** ---- uv_write ---- */
+/* ---- uv_write ---- */
 
 typedef struct cotel_uv_write_req {
   uv_write_t req; /**< req.data is yours */
@@ -130,7 +130,7 @@ COTEL_API int cotel_uv_write(cotel_uv_write_req *w, uv_stream_t *stream,
                              const uv_buf_t bufs[], unsigned nbufs,
                              uv_write_cb cb);
 
-/** ---- uv_tcp_connect ---- */
+/* ---- uv_tcp_connect ---- */
 
 typedef struct cotel_uv_connect_req {
   uv_connect_t req; /**< req.data is yours */
@@ -146,7 +146,7 @@ COTEL_API int cotel_uv_tcp_connect(cotel_uv_connect_req *req, uv_tcp_t *tcp,
                                    const struct sockaddr *addr,
                                    uv_connect_cb cb);
 
-/** ---- reading streams ---- */
+/* ---- reading streams ---- */
 
 /** A stream handle with a captured context for its read callbacks. Any
  * stream type: initialise the member you use (cotel_uv_tcp_init does it for

@@ -162,6 +162,10 @@ int cotel_baggage_from_entries(const cotel_baggage_kv *in, size_t n,
     size_t j = 0;
     while (j < kept && !str_eq(in[keep[j]].key, e->key))
       j++;
+    if (j == kept && kept == COTEL_BAGGAGE_MAX_MEMBERS) {
+      rc = COTEL_EFULL; /* bounds this loop, the object and its copies */
+      break;
+    }
     if (j == kept)
       keep[kept++] = i;
     else
@@ -224,6 +228,8 @@ int cotel_baggage_set(const cotel_baggage *b, cotel_str key, cotel_str value,
   if (!cotel_baggage_key_valid(key) ||
       !cotel_baggage_metadata_valid(metadata) || (value.len && !value.ptr))
     return COTEL_EINVAL;
+  if (b && b->n >= COTEL_BAGGAGE_MAX_MEMBERS && find(b, key) < 0)
+    return COTEL_EFULL;
   size_t n;
   cotel_baggage_kv *e = entries_of(b, &n);
   if (!e) return COTEL_ENOMEM;

@@ -15,7 +15,7 @@
 #define DESTROY_SHUTDOWN_MS 5000u
 /* How long shutdown waits, past its deadline, for the worker's final
  * counts. */
-#define SHUTDOWN_GRACE_NS (250u * 1000000u)
+#define SHUTDOWN_GRACE_NS (500u * 1000000u)
 
 /* How long destroy waits, past the shutdown deadline, for the worker. */
 #define DESTROY_GRACE_MS 200u
@@ -115,10 +115,10 @@ static int batch_shutdown(cotel_span_processor *self, uint64_t timeout_ms) {
   cotel__batch_wake_locked(b);
   while (!b->shutdown_finished)
     if (wait_until(b, deadline) == ETIMEDOUT) break;
-  /* At the deadline the worker gives up on what is left and counts it
-   * (failed, dropped): a short grace lets those counts land before we
-   * return, so that the stats read right after add up. */
-  while (!b->shutdown_finished)
+  /* The worker settles its accounts at the same deadline (in-flight spans
+   * failed, queued ones dropped): a short grace lets the caller read stats
+   * in which every ended span is accounted for. */
+  while (!b->shutdown_finished && b->thread_alive)
     if (wait_until(b, deadline + SHUTDOWN_GRACE_NS) == ETIMEDOUT) break;
   if (b->shutdown_finished) {
     rc = b->shutdown_rc;
@@ -198,8 +198,9 @@ static void batch_destroy(cotel_span_processor *self) {
 
 /* Takes ownership of exp even on failure (as the simple processor does):
  * the caller never has to clean up after a failed call. */
-int cotel_batch_processor_new(cotel_exporter *exp, const cotel_batch_options *o,
-                              cotel_span_processor **out) {
+int cotel_batch_processor_new_sized(cotel_exporter *exp,
+                                    const cotel_batch_options *o, size_t size,
+                                    cotel_span_processor **out) {
   cotel_batch_options opt;
   cotel__batch *b = NULL;
   int rc = COTEL_EINVAL;
@@ -209,7 +210,7 @@ int cotel_batch_processor_new(cotel_exporter *exp, const cotel_batch_options *o,
    * (docs/abi.md). */
   cotel_batch_options_from_env(&opt);
   if (o &&
-      !cotel__abi_in(&opt, sizeof opt, o,
+      !cotel__abi_in(&opt, sizeof opt, o, size,
                      COTEL__SIZE_UPTO(cotel_batch_options, export_timeout_ms)))
     goto fail;
   if (opt.max_queue_size == 0 || opt.max_export_batch_size == 0 ||

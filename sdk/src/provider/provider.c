@@ -96,7 +96,8 @@ static int take_processors(struct cotel_provider *p,
   return 0;
 }
 
-int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out) {
+int cotel_provider_new_sized(const cotel_provider_config *cfg, size_t size,
+                             cotel_provider **out) {
   cotel_provider_config in;
   cotel__clock_init_from_env();
   if (!cfg) {
@@ -104,7 +105,7 @@ int cotel_provider_new(const cotel_provider_config *cfg, cotel_provider **out) {
   } else {
     /* Members the caller's header did not have keep their defaults. */
     memset(&in, 0, sizeof in);
-    if (!cotel__abi_in(&in, sizeof in, cfg, CONFIG_V0)) {
+    if (!cotel__abi_in(&in, sizeof in, cfg, size, CONFIG_V0)) {
       if (out) *out = NULL;
       return COTEL_EINVAL;
     }

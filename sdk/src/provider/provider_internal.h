@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "trace/arena.h"
+#include "cotel/internal/pool.h"
 #include "cotel/provider.h"
 #include "trace/span_internal.h"
 
@@ -59,9 +60,13 @@ struct cotel_provider {
   pthread_mutex_t tracer_mu;
   struct cotel_tracer *tracers;
 
-  /* Record pool: protected by mu (together with the tcache list). */
+  /* Record pool: protected by mu (together with the tcache list). free is
+   * a stack of batches (pool.c); n_free counts its records, free_min the
+   * fewest it held since the last trim (records nobody needed). */
   pthread_mutex_t mu;
   struct cotel__span *free;
+  size_t n_free, free_min, n_records;
+  _Atomic uint64_t last_trim_ns;
   struct cotel__span *reserve; /* handed out only when allocation fails */
   struct cotel__span *all;
   cotel__tcache tc_head; /* sentinel of the list of bound thread caches */
@@ -82,6 +87,11 @@ struct cotel__span *cotel__pool_get_reserve(struct cotel_provider *p);
 void cotel__pool_put_slow(struct cotel__span *r);
 /* Unbind every thread cache and free every record and chunk. */
 void cotel__pool_destroy(struct cotel_provider *p);
+/* cotel__pool_trim: cotel/internal/pool.h. Automatic trims are at most
+ * COTEL__POOL_TRIM_NS apart. */
+#define COTEL__POOL_TRIM_NS 1000000000ull
+/* Records kept free beyond what the last interval needed. */
+#define COTEL__POOL_TRIM_SLACK 128
 
 /* The calling thread's cache (pool.c). initial-exec: one %fs-relative
  * access even in libcotel.so. */

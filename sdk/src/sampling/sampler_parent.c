@@ -63,13 +63,13 @@ static const char *desc_of(cotel_sampler *s) {
   return d ? d : "CustomSampler";
 }
 
-int cotel_sampler_parentbased(cotel_sampler *root,
-                              const cotel_parentbased_options *o,
-                              cotel_sampler **out) {
+int cotel_sampler_parentbased_sized(cotel_sampler *root,
+                                    const cotel_parentbased_options *o,
+                                    size_t size, cotel_sampler **out) {
   cotel_sampler *given[N_DELEGATES] = {0};
   cotel_parentbased_options in;
   cotel_parentbased_options_init(&in);
-  if (o && !cotel__abi_in(&in, sizeof in, o,
+  if (o && !cotel__abi_in(&in, sizeof in, o, size,
                           COTEL__SIZE_UPTO(cotel_parentbased_options,
                                            local_parent_not_sampled))) {
     if (out) *out = NULL;

@@ -6,19 +6,27 @@
 
 #define MAX_SPARE_PER_RECORD 2
 #define MAX_POOLED_CHUNKS 1024
+#define TRIM_SLACK_CHUNKS 32
+
+static void chunk_free(cotel__chunk_pool *cp, cotel__chunk *c) {
+  atomic_fetch_sub_explicit(&cp->bytes, sizeof *c + c->size,
+                            memory_order_relaxed);
+  cotel__mem_free(cp->alloc, c);
+}
 
 void cotel__chunk_pool_init(cotel__chunk_pool *cp, const cotel_allocator *a) {
   cp->alloc = a;
   pthread_mutex_init(&cp->mu, NULL);
   cp->free = NULL;
-  cp->n_free = 0;
+  cp->n_free = cp->free_min = 0;
+  atomic_init(&cp->bytes, 0);
 }
 
 void cotel__chunk_pool_destroy(cotel__chunk_pool *cp) {
   cotel__chunk *c = cp->free;
   while (c) {
     cotel__chunk *next = c->next;
-    cotel__mem_free(cp->alloc, c);
+    chunk_free(cp, c);
     c = next;
   }
   cp->free = NULL;
@@ -41,19 +49,24 @@ static cotel__chunk *chunk_get(cotel__arena *a, cotel__chunk_pool *cp,
       c = cp->free;
       cp->free = c->next;
       cp->n_free--;
+      if (cp->n_free < cp->free_min) cp->free_min = cp->n_free;
     }
     pthread_mutex_unlock(&cp->mu);
     if (c) return c;
     need = COTEL__CHUNK_SIZE;
   }
   c = cotel__mem_alloc(cp->alloc, sizeof *c + need);
-  if (c) c->size = need;
+  if (c) {
+    c->size = need;
+    atomic_fetch_add_explicit(&cp->bytes, sizeof *c + need,
+                              memory_order_relaxed);
+  }
   return c;
 }
 
 static void chunk_put(cotel__arena *a, cotel__chunk_pool *cp, cotel__chunk *c) {
   if (c->size != COTEL__CHUNK_SIZE) { /* oversized: never pooled */
-    cotel__mem_free(cp->alloc, c);
+    chunk_free(cp, c);
     return;
   }
   if (a && a->n_spare < MAX_SPARE_PER_RECORD) {
@@ -70,7 +83,29 @@ static void chunk_put(cotel__arena *a, cotel__chunk_pool *cp, cotel__chunk *c) {
     c = NULL;
   }
   pthread_mutex_unlock(&cp->mu);
-  if (c) cotel__mem_free(cp->alloc, c);
+  if (c) chunk_free(cp, c);
+}
+
+size_t cotel__chunk_pool_trim(cotel__chunk_pool *cp) {
+  cotel__chunk *victims = NULL;
+  size_t n = 0;
+  pthread_mutex_lock(&cp->mu);
+  while (cp->free && n + TRIM_SLACK_CHUNKS < cp->free_min) {
+    cotel__chunk *c = cp->free;
+    cp->free = c->next;
+    cp->n_free--;
+    c->next = victims;
+    victims = c;
+    n++;
+  }
+  cp->free_min = cp->n_free;
+  pthread_mutex_unlock(&cp->mu);
+  while (victims) {
+    cotel__chunk *next = victims->next;
+    chunk_free(cp, victims);
+    victims = next;
+  }
+  return n;
 }
 
 void cotel__arena_init(cotel__arena *a, void *inline_buf, size_t size) {
@@ -114,7 +149,7 @@ void cotel__arena_destroy(cotel__arena *a, cotel__chunk_pool *cp) {
     cotel__chunk *c = lists[i];
     while (c) {
       cotel__chunk *next = c->next;
-      cotel__mem_free(cp->alloc, c);
+      chunk_free(cp, c);
       c = next;
     }
   }

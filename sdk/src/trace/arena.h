@@ -7,6 +7,7 @@
 #define COTEL_ARENA_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "cotel/common.h"
 
@@ -24,6 +25,8 @@ typedef struct cotel__chunk_pool {
   pthread_mutex_t mu;
   cotel__chunk *free;
   size_t n_free;
+  size_t free_min;      /* fewest free chunks since the last trim */
+  _Atomic size_t bytes; /* every chunk allocated and not yet freed */
 } cotel__chunk_pool;
 
 typedef struct cotel__arena {
@@ -37,6 +40,9 @@ typedef struct cotel__arena {
 
 void cotel__chunk_pool_init(cotel__chunk_pool *cp, const cotel_allocator *a);
 void cotel__chunk_pool_destroy(cotel__chunk_pool *cp);
+/* Free the pooled chunks that stayed unused since the last trim, beyond a
+ * small slack; returns how many were freed. */
+size_t cotel__chunk_pool_trim(cotel__chunk_pool *cp);
 
 void cotel__arena_init(cotel__arena *a, void *inline_buf, size_t size);
 /* The chunk path of cotel__arena_alloc (n already rounded up to 8). */

@@ -6,6 +6,9 @@
  * records to and from the provider's shared list as whole lists, in O(1):
  * one mutex acquisition per batch of records, none on the common path. */
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "util/mem.h"
 #include "provider/provider_internal.h"
@@ -44,23 +47,55 @@ void cotel__registry_add(struct cotel_provider *p) {
 /* fork(): a thread of the parent may hold a pool lock at the moment of the
  * fork; in the child that thread is gone and the lock would stay locked
  * forever (the child's first span start or release would hang). The
- * forking thread takes every pool lock around fork() and releases them on
- * both sides. */
+ * forking thread takes every pool lock (and chunk-pool lock) around fork()
+ * and releases them on both sides. */
 static void atfork_prepare(void) {
   pthread_mutex_lock(&reg_mu);
-  for (struct reg_node *n = reg_head; n; n = n->next)
+  for (struct reg_node *n = reg_head; n; n = n->next) {
     pthread_mutex_lock(&n->p->mu);
+    pthread_mutex_lock(&n->p->chunks.mu);
+  }
 }
 
-static void atfork_release(void) {
-  for (struct reg_node *n = reg_head; n; n = n->next)
+static void atfork_parent(void) {
+  for (struct reg_node *n = reg_head; n; n = n->next) {
+    pthread_mutex_unlock(&n->p->chunks.mu);
     pthread_mutex_unlock(&n->p->mu);
+  }
   pthread_mutex_unlock(&reg_mu);
+}
+
+static void give_back_locked(struct cotel_provider *p, cotel__tcache *tc);
+static void fold_counters(cotel__counters *dst, cotel__counters *src);
+
+/* The child has only the forking thread. The caches of the parent's other
+ * threads (the batch worker's among them) live in thread-local storage
+ * that glibc hands, zeroed in place, to the child's next threads: left on
+ * a provider's list, they would turn into NULL links (issue 11: a crash in
+ * cotel__pool_stats) or cycles. Unlink them all now, their records and
+ * counts going back to the provider, as their threads' exit would have. */
+static void atfork_child(void) {
+  for (struct reg_node *n = reg_head; n; n = n->next) {
+    struct cotel_provider *p = n->p;
+    cotel__tcache *tc = p->tc_head.next, *next;
+    for (; tc != &p->tc_head; tc = next) {
+      next = tc->next;
+      if (tc == &tls_cache) continue;
+      give_back_locked(p, tc);
+      fold_counters(&p->base, &tc->c);
+      tc->prev->next = tc->next;
+      tc->next->prev = tc->prev;
+      tc->p = NULL;
+      tc->pid = 0;
+      tc->next = tc->prev = NULL;
+    }
+  }
+  atfork_parent();
 }
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void install_atfork(void) {
-  pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+  pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* Registration proper happens in cotel__pool_init (it can fail). */
@@ -96,19 +131,37 @@ static void fold_counters(cotel__counters *dst, cotel__counters *src) {
   atomic_store(&src->sampled_out, 0);
 }
 
+/* The provider's free list is a stack of batches (NULL-terminated lists
+ * linked by `next`, their first records linked by batch_next): whole lists
+ * move between it and the thread caches in O(1), and a trim frees whole
+ * batches. Caller holds p->mu. */
+static void push_batch_locked(struct cotel_provider *p,
+                              struct cotel__span *head, uint32_t n) {
+  head->batch_next = p->free;
+  head->batch_n = n;
+  p->free = head;
+  p->n_free += n;
+}
+
+static struct cotel__span *pop_batch_locked(struct cotel_provider *p) {
+  struct cotel__span *r = p->free;
+  if (!r) return NULL;
+  p->free = r->batch_next;
+  p->n_free -= r->batch_n;
+  if (p->n_free < p->free_min) p->free_min = p->n_free;
+  return r;
+}
+
 /* Caller holds p->mu: move both of tc's lists to the provider's. */
 static void give_back_locked(struct cotel_provider *p, cotel__tcache *tc) {
-  while (tc->free) { /* rare path (thread exit, rebinding): a walk is fine */
-    struct cotel__span *r = tc->free;
-    tc->free = r->next;
-    r->next = p->free;
-    p->free = r;
+  if (tc->free) { /* rare path (thread exit, rebinding): a walk is fine */
+    uint32_t n = 0;
+    for (struct cotel__span *r = tc->free; r; r = r->next)
+      n++;
+    push_batch_locked(p, tc->free, n);
   }
-  if (tc->ret) {
-    tc->ret_tail->next = p->free;
-    p->free = tc->ret;
-  }
-  tc->ret = tc->ret_tail = NULL;
+  if (tc->ret) push_batch_locked(p, tc->ret, tc->n_ret);
+  tc->free = tc->ret = tc->ret_tail = NULL;
   tc->n_ret = 0;
 }
 
@@ -191,10 +244,65 @@ static struct cotel__span *record_new(struct cotel_provider *p) {
   cotel__span_reset_fields(r);
   cotel__arena_init(&r->arena, r->inline_arena, sizeof r->inline_arena);
   pthread_mutex_lock(&p->mu);
+  r->all_prev = NULL;
   r->all_next = p->all;
+  if (p->all) p->all->all_prev = r;
   p->all = r;
+  p->n_records++;
   pthread_mutex_unlock(&p->mu);
   return r;
+}
+
+/* Records that stayed free for a whole interval were not needed by the
+ * load of that interval: free them (whole batches, from the top of the
+ * stack) beyond a slack, so that a steady load keeps allocating nothing
+ * while the surplus of a burst goes back to the system. */
+size_t cotel__pool_trim(struct cotel_provider *p) {
+  struct cotel__span *victims = NULL;
+  size_t n = 0;
+  pthread_mutex_lock(&p->mu);
+  size_t surplus = p->free_min > COTEL__POOL_TRIM_SLACK
+                       ? p->free_min - COTEL__POOL_TRIM_SLACK
+                       : 0;
+  while (p->free && p->free->batch_n <= surplus) {
+    struct cotel__span *b = pop_batch_locked(p);
+    surplus -= b->batch_n;
+    for (struct cotel__span *r = b, *next; r; r = next) {
+      next = r->next;
+      if (r->all_prev)
+        r->all_prev->all_next = r->all_next;
+      else
+        p->all = r->all_next;
+      if (r->all_next) r->all_next->all_prev = r->all_prev;
+      r->batch_next = victims;
+      victims = r;
+      n++;
+    }
+  }
+  p->n_records -= n;
+  p->free_min = p->n_free;
+  pthread_mutex_unlock(&p->mu);
+  while (victims) {
+    struct cotel__span *next = victims->batch_next;
+    cotel__arena_destroy(&victims->arena, &p->chunks);
+    cotel__mem_free(p->al, victims);
+    victims = next;
+  }
+  size_t chunks = cotel__chunk_pool_trim(&p->chunks);
+#ifdef __GLIBC__
+  /* Freed memory in the middle of the heap stays resident until trimmed. */
+  if ((n || chunks) && !p->alloc.free) malloc_trim(0);
+#endif
+  return n;
+}
+
+/* At most one trim per interval, by whichever thread gets there first. */
+static void maybe_trim(struct cotel_provider *p) {
+  uint64_t now = cotel_monotonic_ns();
+  uint64_t last = atomic_load_explicit(&p->last_trim_ns, memory_order_relaxed);
+  if (now - last < COTEL__POOL_TRIM_NS) return;
+  if (atomic_compare_exchange_strong(&p->last_trim_ns, &last, now))
+    cotel__pool_trim(p);
 }
 
 int cotel__pool_init(struct cotel_provider *p, unsigned n_reserve) {
@@ -218,8 +326,8 @@ struct cotel__span *cotel__pool_get_slow(struct cotel_provider *p) {
   struct cotel__span *r;
   if (__builtin_expect(!tc, 0)) { /* exiting thread: no cache */
     pthread_mutex_lock(&p->mu);
-    r = p->free;
-    if (r) p->free = r->next;
+    r = pop_batch_locked(p);
+    if (r && r->next) push_batch_locked(p, r->next, r->batch_n - 1);
     pthread_mutex_unlock(&p->mu);
     return r ? r : record_new(p);
   }
@@ -234,13 +342,13 @@ struct cotel__span *cotel__pool_get_slow(struct cotel_provider *p) {
     tc->free = r->next;
     return r;
   }
-  /* Take the provider's whole list in O(1): walking it here would chase
-   * pointers through records last written on another core, one miss after
-   * the other. Each record's link is read only when it is used. */
+  /* Take one batch in O(1): walking a list here would chase pointers
+   * through records last written on another core, one miss after the
+   * other. Each record's link is read only when it is used. */
   pthread_mutex_lock(&p->mu);
-  r = p->free;
-  p->free = NULL;
+  r = pop_batch_locked(p);
   pthread_mutex_unlock(&p->mu);
+  maybe_trim(p);
   if (r) {
     tc->free = r->next;
     return r;
@@ -272,16 +380,16 @@ void cotel__pool_put_slow(struct cotel__span *r) {
     /* A thread that releases more than it starts (the batch processor's):
      * hand the whole list over in O(1) for the threads that start spans. */
     pthread_mutex_lock(&p->mu);
-    tc->ret_tail->next = p->free;
-    p->free = tc->ret;
+    push_batch_locked(p, tc->ret, tc->n_ret);
     pthread_mutex_unlock(&p->mu);
     tc->ret = tc->ret_tail = NULL;
     tc->n_ret = 0;
+    maybe_trim(p);
     return;
   }
+  r->next = NULL;
   pthread_mutex_lock(&p->mu);
-  r->next = p->free;
-  p->free = r;
+  push_batch_locked(p, r, 1);
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -301,6 +409,7 @@ void cotel__pool_destroy(struct cotel_provider *p) {
   p->tc_head.prev = &p->tc_head;
   struct cotel__span *r = p->all;
   p->all = p->free = p->reserve = NULL;
+  p->n_free = p->free_min = p->n_records = 0;
   pthread_mutex_unlock(&p->mu);
   struct reg_node *node = registry_unlink_locked(p);
   pthread_mutex_unlock(&reg_mu);
@@ -326,5 +435,8 @@ void cotel__pool_stats(struct cotel_provider *p, cotel_stats *acc) {
     acc->spans_ended += atomic_load(&tc->c.ended);
     acc->spans_sampled_out += atomic_load(&tc->c.sampled_out);
   }
+  acc->pool_records += p->n_records;
+  acc->pool_bytes += p->n_records * sizeof(struct cotel__span);
   pthread_mutex_unlock(&p->mu);
+  acc->pool_bytes += atomic_load(&p->chunks.bytes);
 }

@@ -210,18 +210,18 @@ static void start_recording(struct cotel__span *r, cotel_context *parent,
   embed(r, parent);
 }
 
-int cotel_span_start(cotel_tracer *t, const char *name,
-                     const cotel_span_options *opts, cotel_span *out) {
+int cotel_span_start_sized(cotel_tracer *t, const char *name,
+                           const cotel_span_options *opts, size_t size,
+                           cotel_span *out) {
   static const cotel_span_options no_opts;
   if (__builtin_expect(!out, 0)) return COTEL_EINVAL;
   *out = COTEL_SPAN_NONE;
   if (__builtin_expect(!t || !name, 0)) return COTEL_EINVAL;
   if (!opts) opts = &no_opts;
-  /* Every member read below is in the first ABI's layout, so an unstamped
-   * (0) or any larger stamp reads directly (docs/abi.md). */
-  if (__builtin_expect(opts->struct_size != 0 &&
-                           opts->struct_size <
-                               COTEL__SIZE_UPTO(cotel_span_options, n_links),
+  /* Every member read below is in the first ABI's layout, so any caller
+   * size from that one up reads directly (docs/abi.md). */
+  if (__builtin_expect(opts != &no_opts &&
+                           size < COTEL__SIZE_UPTO(cotel_span_options, n_links),
                        0))
     return COTEL_EINVAL;
   struct cotel_provider *p = t->p;

@@ -16,6 +16,18 @@ static inline bool key_eq(cotel_str a, cotel_str b) {
   return !memcmp(a.ptr, b.ptr, a.len);
 }
 
+/* Spec "Attribute Limits": a longer string is cut to `maxlen` characters
+ * (a UTF-8 sequence counts as one), never inside a character. Stray
+ * continuation bytes count as nothing, so the scan (and the copy) is also
+ * bounded by the longest valid form, 4 bytes a character. */
+static size_t cut_chars(const char *s, size_t n, uint32_t maxlen) {
+  size_t chars = 0, end = (size_t)maxlen * 4;
+  if (end < n) n = end;
+  for (size_t i = 0; i < n; i++)
+    if (((unsigned char)s[i] & 0xC0) != 0x80 && chars++ == maxlen) return i;
+  return n;
+}
+
 /* A new attribute (its key not present): the key and, for a string, the
  * value copied into one arena block; scalar values stored directly. Arrays
  * take the general path. False when out of memory (nothing stored). */
@@ -26,7 +38,8 @@ static inline bool put_new(cotel__arena *ar, cotel__chunk_pool *cp,
   size_t vn = 0;
   if (src->type == COTEL_ATTR_STRING) {
     vn = src->v.s.ptr ? src->v.s.len : 0;
-    if (vn > maxlen) vn = maxlen;
+    if (__builtin_expect(vn > maxlen, 0))
+      vn = cut_chars(src->v.s.ptr, vn, maxlen);
   }
   char *k = cotel__arena_alloc(ar, cp, kn + 1 + vn + 1);
   if (__builtin_expect(!k, 0)) return false;
@@ -67,7 +80,7 @@ static bool valid_input(const cotel_attr *a) {
 static bool copy_str(cotel__arena *ar, cotel__chunk_pool *cp, cotel_str *dst,
                      cotel_str src, uint32_t maxlen) {
   size_t n = src.ptr ? src.len : 0;
-  if (n > maxlen) n = maxlen;
+  if (n > maxlen) n = cut_chars(src.ptr, n, maxlen);
   char *s = cotel__arena_strdup(ar, cp, src.ptr, n);
   if (!s) return false;
   dst->ptr = s;

@@ -38,6 +38,11 @@ struct cotel__span {
   struct cotel_tracer *tracer;
   struct cotel__span *next;     /* free-list link */
   struct cotel__span *all_next; /* provider's list of every record */
+  struct cotel__span *all_prev;
+  /* Valid in the first record of a batch on the provider's free stack
+   * (pool.c): the next batch and this batch's number of records. */
+  struct cotel__span *batch_next;
+  uint32_t batch_n;
   cotel__arena arena;
   cotel_attr *attrs; /* == data.attrs, writable */
   uint32_t attr_cap;

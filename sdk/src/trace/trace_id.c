@@ -26,11 +26,13 @@ bool cotel_span_context_is_valid(const cotel_span_context *sc) {
 }
 
 void cotel_trace_id_to_hex(const cotel_trace_id *id, char out[33]) {
-  *cotel__hex_encode(id->bytes, 16, out) = '\0';
+  static const uint8_t zero[16];
+  if (out) *cotel__hex_encode(id ? id->bytes : zero, 16, out) = '\0';
 }
 
 void cotel_span_id_to_hex(const cotel_span_id *id, char out[17]) {
-  *cotel__hex_encode(id->bytes, 8, out) = '\0';
+  static const uint8_t zero[8];
+  if (out) *cotel__hex_encode(id ? id->bytes : zero, 8, out) = '\0';
 }
 
 /* Either case is accepted here (ids typed by people, log lines); the

@@ -50,14 +50,15 @@ fail:
   return NULL;
 }
 
-int cotel_provider_get_tracer(cotel_provider *p, const cotel_tracer_options *o,
-                              cotel_tracer **out) {
+int cotel_provider_get_tracer_sized(cotel_provider *p,
+                                    const cotel_tracer_options *o, size_t size,
+                                    cotel_tracer **out) {
   if (!out) return COTEL_EINVAL;
   *out = NULL;
   if (!p || !o) return COTEL_EINVAL;
   cotel_tracer_options in;
   cotel_tracer_options_init(&in);
-  if (!cotel__abi_in(&in, sizeof in, o,
+  if (!cotel__abi_in(&in, sizeof in, o, size,
                      COTEL__SIZE_UPTO(cotel_tracer_options, n_attrs)))
     return COTEL_EINVAL;
   o = &in;

@@ -84,6 +84,10 @@ void cotel_log(cotel_log_level level, const char *fmt, ...) {
   static const char *names[] = {"debug", "info", "warn", "error", "none"};
   char msg[1024];
   va_list ap;
+  /* Out of range (or "none", which is a threshold, not a level): nothing. */
+  if ((int)level < (int)COTEL_LOG_DEBUG || (int)level > (int)COTEL_LOG_ERROR ||
+      !fmt)
+    return;
   pthread_mutex_lock(&log_mu);
   if (log_min < 0) log_min = level_from_env();
   if ((int)level < log_min) {

@@ -145,11 +145,12 @@ int cotel_parse_kv_list(const char *s, const char *what,
     free(val);
     return COTEL_ENOMEM;
   }
-  int n = 0;
+  int n = 0, entry = 0;
   const char *p = s, *end = s + len;
   while (p <= end) {
     const char *q = memchr(p, ',', (size_t)(end - p));
     if (!q) q = end;
+    entry++;
     const char *kb = p, *ve = q;
     while (kb < ve && is_space(*kb))
       kb++;
@@ -164,13 +165,17 @@ int cotel_parse_kv_list(const char *s, const char *what,
         while (vb < ve && is_space(*vb))
           vb++;
       }
+      /* Values may be secrets (OTEL_EXPORTER_OTLP_HEADERS carries API
+       * keys): a warning names the entry by position and key, never shows
+       * a value (and a malformed entry may be all value). */
       if (!eq || ke == kb) {
-        cotel_log(COTEL_LOG_WARN, "%s: skipping malformed entry \"%.*s\"", what,
-                  (int)(ve - kb), kb);
+        cotel_log(COTEL_LOG_WARN, "%s: skipping malformed entry #%d", what,
+                  entry);
       } else if (!pct_decode(kb, ke, key) || !pct_decode(vb, ve, val)) {
         cotel_log(COTEL_LOG_WARN,
-                  "%s: skipping entry with bad percent-encoding \"%.*s\"", what,
-                  (int)(ve - kb), kb);
+                  "%s: skipping entry #%d (key \"%.*s\") with bad "
+                  "percent-encoding",
+                  what, entry, (int)(ke - kb > 64 ? 64 : ke - kb), kb);
       } else if (!*key) {
         cotel_log(COTEL_LOG_WARN, "%s: skipping entry with empty key", what);
       } else {

@@ -50,9 +50,6 @@ typedef struct cotel_otlp_header {
  * cotel_otlp_exporter_new returns (it copies them). Strings that
  * cotel_otlp_options_from_env fills point into the environment. */
 typedef struct cotel_otlp_options {
-  /** sizeof this struct in the caller's build, stamped by its _init (0 is
-   * read as the first ABI's layout). See docs/abi.md. */
-  uint32_t struct_size;
   /** Base URL; "/v1/traces" is appended (a trailing '/' is not doubled).
    * OTEL_EXPORTER_OTLP_ENDPOINT; default "http://localhost:4318", or
    * "http://localhost:4317" for grpc when left at that default. For grpc
@@ -145,8 +142,13 @@ static inline void cotel_otlp_options_default(cotel_otlp_options *o) {
  * (NULL: it runs a private loop and export blocks). Returns 0, COTEL_EINVAL
  * (bad URL scheme, bad option) or COTEL_ENOMEM. Hand the exporter to a
  * processor, which owns it. */
-COTEL_API int cotel_otlp_exporter_new(const cotel_otlp_options *o,
-                                      cotel_exporter **out);
+COTEL_API int cotel_otlp_exporter_new_sized(const cotel_otlp_options *o,
+                                            size_t size, cotel_exporter **out);
+/** cotel_otlp_exporter_new_sized with this build's sizeof (docs/abi.md). */
+static inline int cotel_otlp_exporter_new(const cotel_otlp_options *o,
+                                          cotel_exporter **out) {
+  return cotel_otlp_exporter_new_sized(o, o ? sizeof *o : 0, out);
+}
 
 /** Same as cotel_otlp_exporter_new(NULL, out). */
 COTEL_API int cotel_otlp_exporter_new_from_env(cotel_exporter **out);

@@ -1,0 +1,229 @@
+/* cotel-gen: generate spans through a cotel pipeline configured by OTEL_*,
+ * then print one JSON line of counters (docs/cotel-gen.md). Like the
+ * collector's telemetrygen, for testing a pipeline; also the producer of
+ * the fault matrix. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cotel/cotel.h"
+
+typedef struct gen_opts {
+  uint64_t spans;       /* total; 0 with a duration */
+  double duration_s;    /* 0 with a span count */
+  double rate;          /* spans/s over all threads; 0 = unthrottled */
+  unsigned threads;     /* >= 1 */
+  unsigned attrs;       /* attributes per span */
+  unsigned depth;       /* spans per trace, nested */
+  uint64_t shutdown_ms; /* bound of cotel_provider_shutdown */
+} gen_opts;
+
+typedef struct worker {
+  pthread_t th;
+  const gen_opts *o;
+  cotel_tracer *tr;
+  uint64_t quota; /* spans to make (count mode) */
+  uint64_t deadline_ns;
+  uint64_t made;
+  uint64_t max_end_ns;
+} worker;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_until(uint64_t t) {
+  struct timespec ts = {(time_t)(t / 1000000000u), (long)(t % 1000000000u)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+    ;
+}
+
+static const char *const attr_keys[] = {"gen.k0", "gen.k1", "gen.k2", "gen.k3",
+                                        "gen.k4", "gen.k5", "gen.k6", "gen.k7",
+                                        "gen.k8", "gen.k9"};
+
+static void set_attrs(cotel_span s, unsigned k, uint64_t i) {
+  char key[32];
+  for (unsigned a = 0; a < k; a++) {
+    const char *name = attr_keys[a % 10];
+    if (a >= 10) {
+      snprintf(key, sizeof key, "gen.k%u", a);
+      name = key;
+    }
+    if (a % 2)
+      cotel_span_set_int(s, name, (int64_t)(i + a));
+    else
+      cotel_span_set_str(s, name, "cotel-gen value");
+  }
+}
+
+static void end_timed(worker *w, cotel_span s) {
+  uint64_t t0 = now_ns();
+  cotel_span_end(s, 0);
+  uint64_t d = now_ns() - t0;
+  if (d > w->max_end_ns) w->max_end_ns = d;
+}
+
+/* One trace of up to `n` nested spans (each one current for the next). */
+static void trace(worker *w, unsigned n, uint64_t *next_ns, uint64_t step) {
+  cotel_span spans[64];
+  cotel_token tokens[64];
+  unsigned k = 0;
+  for (; k < n; k++) {
+    if (step) {
+      *next_ns += step;
+      sleep_until(*next_ns);
+    }
+    static const char *const names[] = {"gen-root", "gen-child"};
+    cotel_span_start(w->tr, names[k > 0], NULL, &spans[k]);
+    set_attrs(spans[k], w->o->attrs, w->made + k);
+    tokens[k] = cotel_span_make_current(spans[k]);
+  }
+  while (k--) {
+    cotel_context_detach(tokens[k]);
+    end_timed(w, spans[k]);
+  }
+  w->made += n;
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  const gen_opts *o = w->o;
+  double per_thread = o->rate / o->threads;
+  uint64_t step = per_thread > 0 ? (uint64_t)(1e9 / per_thread) : 0;
+  uint64_t next_ns = now_ns();
+  for (;;) {
+    unsigned n = o->depth;
+    if (o->spans) {
+      if (w->made >= w->quota) break;
+      if (w->quota - w->made < n) n = (unsigned)(w->quota - w->made);
+    } else if (now_ns() >= w->deadline_ns) {
+      break;
+    }
+    trace(w, n, &next_ns, step);
+  }
+  return NULL;
+}
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: cotel-gen (--spans N | --duration S) [--rate R] "
+          "[--threads T]\n"
+          "                 [--attrs K] [--depth D] "
+          "[--shutdown-timeout-ms M]\n"
+          "Everything else from OTEL_* (OTEL_TRACES_EXPORTER defaults to "
+          "otlp).\n");
+}
+
+static bool num(const char *s, double lo, double hi, double *out) {
+  char *end;
+  if (!s || !*s) return false;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || *end || v != v || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+static int parse(int argc, char **argv, gen_opts *o) {
+  bool have_spans = false, have_dur = false;
+  memset(o, 0, sizeof *o);
+  o->threads = 1;
+  o->depth = 1;
+  o->shutdown_ms = 5000;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    double d;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
+    if (!v) return -1;
+    i++;
+    if (!strcmp(a, "--spans") && num(v, 1, 1e15, &d) && d == (uint64_t)d) {
+      o->spans = (uint64_t)d;
+      have_spans = true;
+    } else if (!strcmp(a, "--duration") && num(v, 0.001, 1e7, &d)) {
+      o->duration_s = d;
+      have_dur = true;
+    } else if (!strcmp(a, "--rate") && num(v, 0, 1e9, &d)) {
+      o->rate = d;
+    } else if (!strcmp(a, "--threads") && num(v, 1, 1024, &d)) {
+      o->threads = (unsigned)d;
+    } else if (!strcmp(a, "--attrs") && num(v, 0, 1000, &d)) {
+      o->attrs = (unsigned)d;
+    } else if (!strcmp(a, "--depth") && num(v, 1, 64, &d)) {
+      o->depth = (unsigned)d;
+    } else if (!strcmp(a, "--shutdown-timeout-ms") && num(v, 0, 1e9, &d)) {
+      o->shutdown_ms = (uint64_t)d;
+    } else {
+      return -1;
+    }
+  }
+  return have_spans != have_dur ? 0 : -1;
+}
+
+int main(int argc, char **argv) {
+  gen_opts o;
+  int rc = parse(argc, argv, &o);
+  if (rc) {
+    usage();
+    return rc > 0 ? 0 : 2;
+  }
+  /* A load generator sends somewhere: OTLP unless told otherwise. */
+  setenv("OTEL_TRACES_EXPORTER", "otlp", 0);
+  cotel_provider_config cfg;
+  cotel_provider *p;
+  cotel_provider_config_init(&cfg);
+  if ((rc = cotel_provider_new(&cfg, &p)) != 0) {
+    fprintf(stderr, "cotel-gen: cannot create the provider: %s\n",
+            cotel_strerror(rc));
+    return 1;
+  }
+  cotel_tracer *tr = cotel_provider_tracer(p, "cotel-gen");
+  worker *ws = calloc(o.threads, sizeof *ws);
+  if (!ws || !tr) {
+    fprintf(stderr, "cotel-gen: out of memory\n");
+    return 1;
+  }
+  uint64_t t0 = now_ns();
+  for (unsigned i = 0; i < o.threads; i++) {
+    ws[i].o = &o;
+    ws[i].tr = tr;
+    ws[i].quota = o.spans / o.threads + (i < o.spans % o.threads);
+    ws[i].deadline_ns = t0 + (uint64_t)(o.duration_s * 1e9);
+    if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i])) {
+      fprintf(stderr, "cotel-gen: cannot start thread %u\n", i);
+      return 1;
+    }
+  }
+  uint64_t max_end = 0;
+  for (unsigned i = 0; i < o.threads; i++) {
+    pthread_join(ws[i].th, NULL);
+    if (ws[i].max_end_ns > max_end) max_end = ws[i].max_end_ns;
+  }
+  uint64_t t1 = now_ns();
+  cotel_provider_shutdown(p, o.shutdown_ms);
+  uint64_t t2 = now_ns();
+  cotel_stats st;
+  cotel_provider_stats(p, &st);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("{\"started\":%" PRIu64 ",\"ended\":%" PRIu64 ",\"exported\":%" PRIu64
+         ",\"dropped\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"retried\":%" PRIu64
+         ",\"wall_ms\":%" PRIu64 ",\"shutdown_ms\":%" PRIu64
+         ",\"max_end_ns\":%" PRIu64 ",\"peak_rss_kb\":%ld}\n",
+         st.spans_started, st.spans_ended, st.spans_exported, st.spans_dropped,
+         st.spans_export_failed, st.export_retries, (t1 - t0) / 1000000,
+         (t2 - t1) / 1000000, max_end, ru.ru_maxrss);
+  fflush(stdout);
+  cotel_provider_destroy(p);
+  free(ws);
+  return 0;
+}
