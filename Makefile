@@ -45,13 +45,16 @@ tsan: deps
 	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest $(CTEST_FLAGS) --timeout 600
 
-# Fuzz every parser for FUZZ_SECONDS each (libFuzzer, clang).
-FUZZ_SECONDS ?= 60
+# Fuzz every parser (libFuzzer, clang): FUZZ_RUNS executions each (default
+# 1 million), at most FUZZ_SECONDS (default 600) each. CI's smoke sets
+# FUZZ_SECONDS=20 FUZZ_RUNS= (time only).
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS ?= 1000000
 fuzz:
 	@sh scripts/deps.sh fuzz
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOTEL_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
-	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_RUNS)
 
 # Debian packages (libcotel0, libcotel-dev) in build-pkg/ with CPack.
 package:

@@ -14,6 +14,7 @@
 #        BENCH_PEERS=0 (C only: skip Go and Rust)
 #        BENCH_OTLP_EXPORT=0 (skip the OTLP/HTTP+gRPC export bench; quick skips it)
 #        BENCH_WRK=0 (skip bench/wrk.sh), BENCH_AB=0 (skip bench/ab.sh)
+#        BENCH_HTTP=0 (skip cotel-bench-http), BENCH_NGINX=0 (skip bench/nginx.sh)
 # Results: BUILD_DIR/bench/results.json (+ results.md, chart.svg,
 # rounds/*.json). The Rust build is cached in ~/.cache/cotel-bench/rust-target;
 # Go uses its own build cache.
@@ -128,6 +129,15 @@ if [ "${BENCH_OTLP_EXPORT:-1}" != 0 ] && [ -x "$OTLPBENCH" ]; then
     say "note: the OTLP export benchmark failed"
 fi
 
+# Instrumentation cost: a SERVER span per request and an instrumented
+# libcurl transfer (cotel only; its own report).
+HTTPBENCH=$BUILD/bin/cotel-bench-http
+if [ "${BENCH_HTTP:-1}" != 0 ] && [ -x "$HTTPBENCH" ]; then
+  hr "cotel instrumentation: server span per request, instrumented libcurl transfer"
+  "$HTTPBENCH" --runs "$RUNS" --json "$OUT/instrumentation.json" ||
+    say "note: the instrumentation benchmark failed"
+fi
+
 # ---- services ----
 if [ "${BENCH_WRK:-1}" != 0 ]; then
   hr "http_hop: cotel-hop under wrk, untraced / traced / traced_unsampled"
@@ -136,6 +146,22 @@ fi
 if [ "${BENCH_AB:-1}" != 0 ]; then
   hr "seed_ab_1000: ab -n 1000 -c 1000, handler waits 10 ms"
   sh "$ROOT/bench/ab.sh" "$BUILD" || say "note: bench/ab.sh failed"
+fi
+
+# nginx with the module (not loaded / otel_trace off / every request traced
+# and exported): needs root to run nginx with a private prefix.
+if [ "${BENCH_NGINX:-1}" != 0 ] && [ "$(id -u)" = 0 ]; then
+  hr "nginx: static and proxy_pass, module off / on (docs/nginx.md)"
+  if sh "$ROOT/scripts/deps.sh" nginx && sh "$ROOT/scripts/nginx.sh" "$BUILD"; then
+    if [ "${BENCH_QUICK:-0}" = 1 ]; then
+      NGINX_RUNS=${NGINX_RUNS:-3} NGINX_DURATION=${NGINX_DURATION:-2} \
+        sh "$ROOT/bench/nginx.sh" "$BUILD" || say "note: bench/nginx.sh failed"
+    else
+      sh "$ROOT/bench/nginx.sh" "$BUILD" || say "note: bench/nginx.sh failed"
+    fi
+  else
+    say "note: the nginx module could not be built; no nginx case"
+  fi
 fi
 
 # ---- combined results, table, chart ----
