@@ -5,7 +5,7 @@
 
 #include "cotel/propagation.h"
 #include "test_util.h"
-#include "header_fixture.h"
+#include "support/header_fixture.h"
 
 #define TID "80f198ee56343ba864fe8b2a57d3eff7"
 #define TID64 "a3ce929d0e0e4736"

@@ -12,7 +12,7 @@
 #include <uv.h>
 
 #include "cotel/console.h"
-#include "cotel/internal/otlp_encode.h"
+#include "support/internal.h"
 #include "cotel/internal/utf8.h"
 #include "cotel/cotel.h"
 #include "cotel/memory.h"

@@ -7,7 +7,7 @@
 
 #include "cotel/propagation.h"
 #include "test_util.h"
-#include "header_fixture.h"
+#include "support/header_fixture.h"
 
 static cotel_str S(const char *s) {
   return cotel_str_c(s);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cotel/cotel.h"
-#include "cotel/internal/clock.h"
+#include "support/internal.h"
 #include "test_util.h"
 
 static uint64_t realtime(void) {

@@ -10,7 +10,7 @@
 #include "test_util.h"
 
 /* Internal, from exporters/console (not part of the public API). */
-#include "cotel/internal/console_format.h"
+#include "support/internal.h"
 
 #define T0 1700000000000000000ull
 #define MS 1000000ull

@@ -7,7 +7,7 @@
 
 #include "cotel/cotel.h"
 #include "cotel/curl.h"
-#include "cotel/internal/http.h"
+#include "support/internal.h"
 #include "support/http_stub.h"
 #include "test_util.h"
 

@@ -20,7 +20,7 @@
 #include <curl/curl.h>
 
 #include "test_util.h"
-#include "service_proc.h"
+#include "support/service_proc.h"
 
 #include <jansson.h>
 

@@ -6,7 +6,7 @@
 
 #include "cotel/cotel.h"
 #include "cotel/http_server.h"
-#include "header_fixture.h"
+#include "support/header_fixture.h"
 #include "test_util.h"
 
 typedef struct fx {

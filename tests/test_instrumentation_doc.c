@@ -14,7 +14,7 @@
 #include "cotel/curl.h"
 #include "cotel/http_server.h"
 #include "cotel/log.h"
-#include "header_fixture.h"
+#include "support/header_fixture.h"
 #include "support/http_stub.h"
 #include "test_util.h"
 

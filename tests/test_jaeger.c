@@ -4,7 +4,7 @@
 
 #include "cotel/propagation.h"
 #include "test_util.h"
-#include "header_fixture.h"
+#include "support/header_fixture.h"
 
 #define TID "80f198ee56343ba864fe8b2a57d3eff7"
 #define SID "e457b5a2e4d86bd1"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cotel/otlp.h"
-#include "cotel/internal/otlp_retry.h"
+#include "support/internal.h"
 
 static const char *const vars[] = {
     "ENDPOINT",    "PROTOCOL",           "HEADERS",    "COMPRESSION", "TIMEOUT",

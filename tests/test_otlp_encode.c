@@ -10,8 +10,8 @@
 #include "test_util.h"
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-#include "otlp_corpus.h"
-#include "cotel/internal/otlp_encode.h"
+#include "support/otlp_corpus.h"
+#include "support/internal.h"
 #include "cotel/internal/utf8.h"
 
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest

@@ -11,8 +11,8 @@
 
 #include "test_util.h"
 
-#include "otlp_corpus.h"
-#include "cotel/internal/otlp_encode.h"
+#include "support/otlp_corpus.h"
+#include "support/internal.h"
 #include "cotel/otlp_file.h"
 
 typedef struct tmpdir {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cotel/otlp.h"
-#include "cotel/internal/otlp_grpc.h"
+#include "support/internal.h"
 #include "support/otlp_compare.h"
 #include "support/otlp_fixture.h"
 

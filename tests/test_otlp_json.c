@@ -8,8 +8,8 @@
 
 #include "test_util.h"
 
-#include "otlp_corpus.h"
-#include "cotel/internal/otlp_encode.h"
+#include "support/otlp_corpus.h"
+#include "support/internal.h"
 
 /* ---- a strict minimal JSON parser -----------------------------------------
  */

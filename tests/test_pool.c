@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cotel/cotel.h"
-#include "cotel/internal/pool.h"
+#include "support/internal.h"
 #include "test_util.h"
 
 #define BURST 20000

@@ -1,5 +1,5 @@
 /* Resource detectors: host, os, process, container (cgroup v1 and v2 files
- * recorded under tests/data/cgroup), the COTEL_RESOURCE_DETECTORS switch,
+ * recorded under tests/fixtures/cgroup), the COTEL_RESOURCE_DETECTORS switch,
  * and the merge order (detected < environment < code). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #include "cotel/cotel.h"
-#include "cotel/internal/resource_detect.h"
+#include "support/internal.h"
 #include "test_util.h"
 
-/* tests/data/cgroup/<name> into a static buffer; NULL when absent. */
+/* tests/fixtures/cgroup/<name> into a static buffer; NULL when absent. */
 static const char *fixture(const char *name, char *buf, size_t cap) {
   const char *src = getenv("COTEL_SOURCE_DIR");
   char path[1024];
-  snprintf(path, sizeof path, "%s/tests/data/cgroup/%s", src ? src : "..",
+  snprintf(path, sizeof path, "%s/tests/fixtures/cgroup/%s", src ? src : "..",
            name);
   FILE *f = fopen(path, "r");
   if (!f) return NULL;

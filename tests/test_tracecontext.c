@@ -6,7 +6,7 @@
 
 #include "cotel/propagation.h"
 #include "test_util.h"
-#include "header_fixture.h"
+#include "support/header_fixture.h"
 
 #define TID "4bf92f3577b34da6a3ce929d0e0e4736"
 #define SID "00f067aa0ba902b7"

@@ -27,7 +27,7 @@
 #include <http_parser.h>
 
 #include "test_util.h"
-#include "service_proc.h"
+#include "support/service_proc.h"
 
 #define MAX_RECS 32
 #define WAIT_S 10
