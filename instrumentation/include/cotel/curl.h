@@ -57,6 +57,8 @@
 extern "C" {
 #endif
 
+/** Options for the curl instrumentation; fill with cotel_curl_options_init.
+ */
 typedef struct cotel_curl_options {
   /** Tracer for the spans; NULL: the global provider's "cotel.curl" tracer,
    * looked up when a transfer starts. */

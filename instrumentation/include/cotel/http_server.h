@@ -66,9 +66,9 @@ typedef struct cotel_http_server_span {
    * tracestate pointer is not kept). */
   cotel_span_context remote;
   const char *method; /**< static: the canonical method, or "HTTP" */
-  cotel_token token;
-  bool attached;
-  bool ended;
+  cotel_token token;  /**< private: the attach of ctx */
+  bool attached;      /**< private: token not yet detached */
+  bool ended;         /**< private: the span has been ended */
 } cotel_http_server_span;
 
 /** Extract, start the SERVER span and make its context current (attach in

@@ -45,8 +45,8 @@ COTEL_API int cotel_log_ids_current(cotel_log_ids *out);
 
 /** Buffer sizes that always suffice (NUL included): cotel_log_sd with the
  * default SD-ID, cotel_log_json. */
-#define COTEL_LOG_SD_SIZE 112
-#define COTEL_LOG_JSON_SIZE 96
+#define COTEL_LOG_SD_SIZE 112  /**< for cotel_log_sd (default SD-ID) */
+#define COTEL_LOG_JSON_SIZE 96 /**< for cotel_log_json */
 
 /** Write the ids as one RFC 5424 structured-data element (§6.3) into buf:
  *     [otel@32473 trace_id="<32 hex>" span_id="<16 hex>" trace_flags="01"]

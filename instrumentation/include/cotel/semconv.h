@@ -12,9 +12,9 @@
  * its stable modules, development groups in its incubating ones, nothing
  * deprecated, every value a member of its attribute's enumeration).
  *
- * Naming: COTEL_ATTR_<NAME> is an attribute name ("http.request.method" is
- * COTEL_ATTR_HTTP_REQUEST_METHOD); COTEL_<NAME>_VALUE_<MEMBER> is one of its
- * well-known values (COTEL_HTTP_REQUEST_METHOD_VALUE_GET is "GET").
+ * Naming: COTEL_ATTR_\<NAME\> is an attribute name ("http.request.method" is
+ * COTEL_ATTR_HTTP_REQUEST_METHOD); COTEL_\<NAME\>_VALUE_\<MEMBER\> is one of
+ * its well-known values (COTEL_HTTP_REQUEST_METHOD_VALUE_GET is "GET").
  *
  * Header only: nothing here is a function or takes memory. */
 #ifndef COTEL_SEMCONV_H
@@ -34,22 +34,32 @@
 #define COTEL_ATTR_HTTP_RESPONSE_STATUS_CODE "http.response.status_code"
 /** The matched route template (low cardinality), e.g. "/users/{id}". */
 #define COTEL_ATTR_HTTP_ROUTE "http.route"
-/** Prefix of captured request headers: "http.request.header.<lowercase
- * name>", a string array. */
+/** Prefix of captured request headers: "http.request.header.\<lowercase
+ * name\>", a string array. */
 #define COTEL_ATTR_HTTP_REQUEST_HEADER "http.request.header"
-/** Prefix of captured response headers: "http.response.header.<name>". */
+/** Prefix of captured response headers: "http.response.header.\<name\>". */
 #define COTEL_ATTR_HTTP_RESPONSE_HEADER "http.response.header"
 
-/** Known HTTP methods (RFC 9110, PATCH) and the catch-all "_OTHER". */
+/* Known HTTP methods (RFC 9110, PATCH) and the catch-all "_OTHER". */
+/** http.request.method = "CONNECT". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_CONNECT "CONNECT"
+/** http.request.method = "DELETE". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_DELETE "DELETE"
+/** http.request.method = "GET". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_GET "GET"
+/** http.request.method = "HEAD". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_HEAD "HEAD"
+/** http.request.method = "OPTIONS". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_OPTIONS "OPTIONS"
+/** http.request.method = "PATCH". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_PATCH "PATCH"
+/** http.request.method = "POST". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_POST "POST"
+/** http.request.method = "PUT". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_PUT "PUT"
+/** http.request.method = "TRACE". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_TRACE "TRACE"
+/** http.request.method = "_OTHER". */
 #define COTEL_HTTP_REQUEST_METHOD_VALUE_OTHER "_OTHER"
 
 /* ---- URL (stable) ---- */
@@ -97,25 +107,36 @@
 /** Network layer, one of COTEL_NETWORK_TYPE_VALUE_*. */
 #define COTEL_ATTR_NETWORK_TYPE "network.type"
 
+/** network.transport = "tcp". */
 #define COTEL_NETWORK_TRANSPORT_VALUE_TCP "tcp"
+/** network.transport = "udp". */
 #define COTEL_NETWORK_TRANSPORT_VALUE_UDP "udp"
+/** network.transport = "pipe". */
 #define COTEL_NETWORK_TRANSPORT_VALUE_PIPE "pipe"
+/** network.transport = "unix". */
 #define COTEL_NETWORK_TRANSPORT_VALUE_UNIX "unix"
+/** network.transport = "quic". */
 #define COTEL_NETWORK_TRANSPORT_VALUE_QUIC "quic"
+/** network.type = "ipv4". */
 #define COTEL_NETWORK_TYPE_VALUE_IPV4 "ipv4"
+/** network.type = "ipv6". */
 #define COTEL_NETWORK_TYPE_VALUE_IPV6 "ipv6"
 
 /* ---- Error (stable) ---- */
 /** Class of the error an operation ended with (an exception type, an HTTP
  * status code as a string, a library's error name), or "_OTHER". */
 #define COTEL_ATTR_ERROR_TYPE "error.type"
+/** error.type = "_OTHER". */
 #define COTEL_ERROR_TYPE_VALUE_OTHER "_OTHER"
 
 /* ---- Exception (stable) ---- */
-/** Attributes of the "exception" span event (cotel_span_record_exception
+/* Attributes of the "exception" span event (cotel_span_record_exception
  * sets them). */
+/** The exception's type (class) name. */
 #define COTEL_ATTR_EXCEPTION_TYPE "exception.type"
+/** The exception message. */
 #define COTEL_ATTR_EXCEPTION_MESSAGE "exception.message"
+/** The stack trace, as a string. */
 #define COTEL_ATTR_EXCEPTION_STACKTRACE "exception.stacktrace"
 
 /* ---- Service (stable) ---- */
@@ -129,10 +150,15 @@
 #define COTEL_ATTR_SERVICE_INSTANCE_ID "service.instance.id"
 
 /* ---- Telemetry SDK (stable) ---- */
+/** Name of the telemetry SDK ("cotel"). */
 #define COTEL_ATTR_TELEMETRY_SDK_NAME "telemetry.sdk.name"
+/** Language of the telemetry SDK (cotel sends "c"). */
 #define COTEL_ATTR_TELEMETRY_SDK_LANGUAGE "telemetry.sdk.language"
+/** Version of the telemetry SDK. */
 #define COTEL_ATTR_TELEMETRY_SDK_VERSION "telemetry.sdk.version"
+/** Name of the distribution of the SDK, if any. */
 #define COTEL_ATTR_TELEMETRY_DISTRO_NAME "telemetry.distro.name"
+/** Version of the distribution of the SDK, if any. */
 #define COTEL_ATTR_TELEMETRY_DISTRO_VERSION "telemetry.distro.version"
 
 /* ---- Database (stable) ---- */
@@ -156,9 +182,13 @@
 /** Stored procedure name. */
 #define COTEL_ATTR_DB_STORED_PROCEDURE_NAME "db.stored_procedure.name"
 
+/** db.system.name = "mariadb". */
 #define COTEL_DB_SYSTEM_NAME_VALUE_MARIADB "mariadb"
+/** db.system.name = "microsoft.sql_server". */
 #define COTEL_DB_SYSTEM_NAME_VALUE_MICROSOFT_SQL_SERVER "microsoft.sql_server"
+/** db.system.name = "mysql". */
 #define COTEL_DB_SYSTEM_NAME_VALUE_MYSQL "mysql"
+/** db.system.name = "postgresql". */
 #define COTEL_DB_SYSTEM_NAME_VALUE_POSTGRESQL "postgresql"
 
 /* ---- Container (stable) ---- */
@@ -178,13 +208,21 @@
 /** Host type (cloud instance type). */
 #define COTEL_ATTR_HOST_TYPE "host.type"
 
+/** host.arch = "amd64". */
 #define COTEL_HOST_ARCH_VALUE_AMD64 "amd64"
+/** host.arch = "arm32". */
 #define COTEL_HOST_ARCH_VALUE_ARM32 "arm32"
+/** host.arch = "arm64". */
 #define COTEL_HOST_ARCH_VALUE_ARM64 "arm64"
+/** host.arch = "ia64". */
 #define COTEL_HOST_ARCH_VALUE_IA64 "ia64"
+/** host.arch = "ppc32". */
 #define COTEL_HOST_ARCH_VALUE_PPC32 "ppc32"
+/** host.arch = "ppc64". */
 #define COTEL_HOST_ARCH_VALUE_PPC64 "ppc64"
+/** host.arch = "s390x". */
 #define COTEL_HOST_ARCH_VALUE_S390X "s390x"
+/** host.arch = "x86". */
 #define COTEL_HOST_ARCH_VALUE_X86 "x86"
 
 /* ---- Operating system (development) ---- */
@@ -197,12 +235,19 @@
 /** Version string of the kernel or distribution. */
 #define COTEL_ATTR_OS_VERSION "os.version"
 
+/** os.type = "linux". */
 #define COTEL_OS_TYPE_VALUE_LINUX "linux"
+/** os.type = "darwin". */
 #define COTEL_OS_TYPE_VALUE_DARWIN "darwin"
+/** os.type = "freebsd". */
 #define COTEL_OS_TYPE_VALUE_FREEBSD "freebsd"
+/** os.type = "netbsd". */
 #define COTEL_OS_TYPE_VALUE_NETBSD "netbsd"
+/** os.type = "openbsd". */
 #define COTEL_OS_TYPE_VALUE_OPENBSD "openbsd"
+/** os.type = "solaris". */
 #define COTEL_OS_TYPE_VALUE_SOLARIS "solaris"
+/** os.type = "windows". */
 #define COTEL_OS_TYPE_VALUE_WINDOWS "windows"
 
 /* ---- Process (development) ---- */
@@ -239,9 +284,13 @@
 /** RPC response status code, as a string. */
 #define COTEL_ATTR_RPC_RESPONSE_STATUS_CODE "rpc.response.status_code"
 
+/** rpc.system.name = "grpc". */
 #define COTEL_RPC_SYSTEM_NAME_VALUE_GRPC "grpc"
+/** rpc.system.name = "dubbo". */
 #define COTEL_RPC_SYSTEM_NAME_VALUE_DUBBO "dubbo"
+/** rpc.system.name = "connectrpc". */
 #define COTEL_RPC_SYSTEM_NAME_VALUE_CONNECTRPC "connectrpc"
+/** rpc.system.name = "jsonrpc". */
 #define COTEL_RPC_SYSTEM_NAME_VALUE_JSONRPC "jsonrpc"
 
 /* ---- Messaging (development) ---- */
@@ -264,16 +313,27 @@
 /** Client id of the producer or consumer. */
 #define COTEL_ATTR_MESSAGING_CLIENT_ID "messaging.client.id"
 
+/** messaging.system = "activemq". */
 #define COTEL_MESSAGING_SYSTEM_VALUE_ACTIVEMQ "activemq"
+/** messaging.system = "kafka". */
 #define COTEL_MESSAGING_SYSTEM_VALUE_KAFKA "kafka"
+/** messaging.system = "rabbitmq". */
 #define COTEL_MESSAGING_SYSTEM_VALUE_RABBITMQ "rabbitmq"
+/** messaging.system = "rocketmq". */
 #define COTEL_MESSAGING_SYSTEM_VALUE_ROCKETMQ "rocketmq"
+/** messaging.system = "pulsar". */
 #define COTEL_MESSAGING_SYSTEM_VALUE_PULSAR "pulsar"
+/** messaging.system = "jms". */
 #define COTEL_MESSAGING_SYSTEM_VALUE_JMS "jms"
+/** messaging.operation.type = "create". */
 #define COTEL_MESSAGING_OPERATION_TYPE_VALUE_CREATE "create"
+/** messaging.operation.type = "send". */
 #define COTEL_MESSAGING_OPERATION_TYPE_VALUE_SEND "send"
+/** messaging.operation.type = "receive". */
 #define COTEL_MESSAGING_OPERATION_TYPE_VALUE_RECEIVE "receive"
+/** messaging.operation.type = "process". */
 #define COTEL_MESSAGING_OPERATION_TYPE_VALUE_PROCESS "process"
+/** messaging.operation.type = "settle". */
 #define COTEL_MESSAGING_OPERATION_TYPE_VALUE_SETTLE "settle"
 
 #endif

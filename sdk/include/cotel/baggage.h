@@ -18,8 +18,8 @@ extern "C" {
  * operation's time and memory bounded): cotel_baggage_set of a new key on a
  * full baggage and cotel_baggage_from_entries with more distinct keys
  * return COTEL_EFULL. */
-#define COTEL_BAGGAGE_MAX_MEMBERS 180
-#define COTEL_BAGGAGE_MAX_BYTES 8192
+#define COTEL_BAGGAGE_MAX_MEMBERS 180 /**< list-members propagated and held */
+#define COTEL_BAGGAGE_MAX_BYTES 8192  /**< baggage-string bytes propagated */
 
 /** One entry as input to cotel_baggage_from_entries (borrowed views). */
 typedef struct cotel_baggage_kv {
@@ -28,8 +28,11 @@ typedef struct cotel_baggage_kv {
   cotel_str metadata; /**< raw W3C properties, e.g. "p1;p2=v2"; may be empty */
 } cotel_baggage_kv;
 
+/** Take a reference; returns b (NULL-safe). Thread-safe (atomic count). */
 COTEL_API cotel_baggage *cotel_baggage_retain(cotel_baggage *b);
+/** Drop a reference; frees b with the last one. NULL is a no-op. */
 COTEL_API void cotel_baggage_release(cotel_baggage *b);
+/** Number of entries (0 for NULL). */
 COTEL_API size_t cotel_baggage_count(const cotel_baggage *b);
 /** Entry i in insertion order; metadata is the raw property string (may be
  * empty). Views are borrowed from b. */
@@ -43,6 +46,8 @@ COTEL_API int cotel_baggage_get(const cotel_baggage *b, cotel_str key,
 COTEL_API int cotel_baggage_set(const cotel_baggage *b, cotel_str key,
                                 cotel_str value, cotel_str metadata,
                                 cotel_baggage **out);
+/** New baggage without key (caller owns the reference); when key is absent,
+ * *out is a new reference to b itself. */
 COTEL_API int cotel_baggage_remove(const cotel_baggage *b, cotel_str key,
                                    cotel_baggage **out);
 /** A new baggage from n entries in one allocation (keys repeated: the last
@@ -54,6 +59,7 @@ COTEL_API int cotel_baggage_from_entries(const cotel_baggage_kv *entries,
 /** Grammar checks (W3C Baggage §3.3.1): key is an RFC 7230 token;
  * metadata is `property *( OWS ";" OWS property )` or empty. */
 COTEL_API bool cotel_baggage_key_valid(cotel_str key);
+/** True when metadata is a W3C property list or empty (see above). */
 COTEL_API bool cotel_baggage_metadata_valid(cotel_str metadata);
 
 /** Convenience on the current context: a new context with key=value in its

@@ -16,6 +16,7 @@
 extern "C" {
 #endif
 
+/** The cotel version, "major.minor.patch". */
 #define COTEL_VERSION "0.1.0"
 
 /** COTEL_API marks the functions libcotel exports. The library is built with
@@ -32,7 +33,7 @@ extern "C" {
 /** Error codes. Each component owns a range (AWS C runtime style):
  * -1..-99 core, -100..-199 propagators, -200..-299 exporters. */
 enum {
-  COTEL_OK = 0,
+  COTEL_OK = 0,           /**< success */
   COTEL_EINVAL = -1,      /**< an argument is NULL, out of range or malformed */
   COTEL_ENOMEM = -2,      /**< an allocation failed */
   COTEL_ESTATE = -3,      /**< the object is shut down, ended or not started */
@@ -55,10 +56,13 @@ COTEL_API const char *cotel_strerror(int rc);
  * and every other SDK allocation reached from the span path, which lets tests
  * inject allocation failures. */
 typedef struct cotel_allocator {
+  /** Like malloc(3); NULL: libc. */
   void *(*malloc)(void *ud, size_t size);
+  /** Like realloc(3); NULL: libc. */
   void *(*realloc)(void *ud, void *ptr, size_t size);
+  /** Like free(3); NULL: libc. */
   void (*free)(void *ud, void *ptr);
-  void *ud;
+  void *ud; /**< passed as the first argument to every function */
 } cotel_allocator;
 
 /** Wall-clock time in nanoseconds since the Unix epoch (CLOCK_REALTIME; with
@@ -67,21 +71,21 @@ COTEL_API uint64_t cotel_time_now_ns(void);
 
 /** A non-owning string view: `ptr` need not be NUL-terminated. */
 typedef struct cotel_str {
-  const char *ptr;
-  size_t len;
+  const char *ptr; /**< the first byte; may be NULL when len is 0 */
+  size_t len;      /**< length in bytes */
 } cotel_str;
 
 /** Attribute value types (OpenTelemetry common AnyValue, homogeneous arrays).
  */
 typedef enum cotel_attr_type {
-  COTEL_ATTR_STRING = 1,
-  COTEL_ATTR_BOOL,
-  COTEL_ATTR_INT,
-  COTEL_ATTR_DOUBLE,
-  COTEL_ATTR_STRING_ARRAY,
-  COTEL_ATTR_BOOL_ARRAY,
-  COTEL_ATTR_INT_ARRAY,
-  COTEL_ATTR_DOUBLE_ARRAY,
+  COTEL_ATTR_STRING = 1,   /**< v.s */
+  COTEL_ATTR_BOOL,         /**< v.b */
+  COTEL_ATTR_INT,          /**< v.i */
+  COTEL_ATTR_DOUBLE,       /**< v.d */
+  COTEL_ATTR_STRING_ARRAY, /**< v.arr of cotel_str */
+  COTEL_ATTR_BOOL_ARRAY,   /**< v.arr of bool */
+  COTEL_ATTR_INT_ARRAY,    /**< v.arr of int64_t */
+  COTEL_ATTR_DOUBLE_ARRAY, /**< v.arr of double */
 } cotel_attr_type;
 
 /** One attribute. As input (attributes at span start, event and link
@@ -90,18 +94,18 @@ typedef enum cotel_attr_type {
  * live as long as it does. Strings are not required to be NUL-terminated:
  * lengths are authoritative. */
 typedef struct cotel_attr {
-  cotel_str key;
-  cotel_attr_type type;
+  cotel_str key;        /**< the attribute name */
+  cotel_attr_type type; /**< which member of v holds the value */
   union {
-    cotel_str s;
-    bool b;
-    int64_t i;
-    double d;
+    cotel_str s; /**< COTEL_ATTR_STRING */
+    bool b;      /**< COTEL_ATTR_BOOL */
+    int64_t i;   /**< COTEL_ATTR_INT */
+    double d;    /**< COTEL_ATTR_DOUBLE */
     struct {
       const void *items; /**< cotel_str[], bool[], int64_t[] or double[] */
-      size_t count;
-    } arr;
-  } v;
+      size_t count;      /**< number of elements in items */
+    } arr;               /**< the *_ARRAY types */
+  } v;                   /**< the value, selected by type */
 } cotel_attr;
 
 /** Helpers to build input attributes from NUL-terminated C strings. */
@@ -114,6 +118,7 @@ static inline cotel_str cotel_str_c(const char *s) {
       r.len++;
   return r;
 }
+/** A COTEL_ATTR_STRING attribute k=v (views of k and v, not copies). */
 static inline cotel_attr cotel_attr_string(const char *k, const char *v) {
   cotel_attr a;
   a.key = cotel_str_c(k);
@@ -121,6 +126,7 @@ static inline cotel_attr cotel_attr_string(const char *k, const char *v) {
   a.v.s = cotel_str_c(v);
   return a;
 }
+/** A COTEL_ATTR_BOOL attribute k=v (a view of k). */
 static inline cotel_attr cotel_attr_bool(const char *k, bool v) {
   cotel_attr a;
   a.key = cotel_str_c(k);
@@ -128,6 +134,7 @@ static inline cotel_attr cotel_attr_bool(const char *k, bool v) {
   a.v.b = v;
   return a;
 }
+/** A COTEL_ATTR_INT attribute k=v (a view of k). */
 static inline cotel_attr cotel_attr_int(const char *k, int64_t v) {
   cotel_attr a;
   a.key = cotel_str_c(k);
@@ -135,6 +142,7 @@ static inline cotel_attr cotel_attr_int(const char *k, int64_t v) {
   a.v.i = v;
   return a;
 }
+/** A COTEL_ATTR_DOUBLE attribute k=v (a view of k). */
 static inline cotel_attr cotel_attr_double(const char *k, double v) {
   cotel_attr a;
   a.key = cotel_str_c(k);
@@ -158,12 +166,14 @@ static inline cotel_attr cotel_attr_array(const char *k, cotel_attr_type type,
  * failures) through one hook; the default writes "cotel: <level>: <msg>" to
  * stderr. Thread-safe; the hook may be called from the export thread. */
 typedef enum cotel_log_level {
-  COTEL_LOG_DEBUG = 0,
-  COTEL_LOG_INFO,
-  COTEL_LOG_WARN,
-  COTEL_LOG_ERROR,
-  COTEL_LOG_NONE,
+  COTEL_LOG_DEBUG = 0, /**< detail for debugging */
+  COTEL_LOG_INFO,      /**< informational */
+  COTEL_LOG_WARN,      /**< lost data or a bad setting (the default minimum) */
+  COTEL_LOG_ERROR,     /**< an error */
+  COTEL_LOG_NONE,      /**< as a minimum level: log nothing */
 } cotel_log_level;
+/** The log hook: gets the ud given to cotel_log_set, the level and the
+ * formatted message (without a trailing newline). */
 typedef void (*cotel_log_fn)(void *ud, cotel_log_level level, const char *msg);
 /** Replace the log hook (NULL restores the default) and the minimum level
  * (default WARN, or OTEL_LOG_LEVEL). */

@@ -23,6 +23,8 @@ typedef struct cotel_baggage cotel_baggage; /**< see cotel/baggage.h */
 COTEL_API cotel_context *cotel_context_root(void);
 /** Reference counting. retain returns its argument; NULL is allowed. */
 COTEL_API cotel_context *cotel_context_retain(cotel_context *ctx);
+/** Drop a reference; the context is freed with the last one. NULL and the
+ * root are no-ops. */
 COTEL_API void cotel_context_release(cotel_context *ctx);
 
 /** Getters take NULL as the current context. */
@@ -51,6 +53,7 @@ COTEL_API int cotel_context_with_remote(cotel_context *parent,
                                         cotel_context **out);
 /** Baggage (borrowed pointer into ctx; NULL when none). */
 COTEL_API cotel_baggage *cotel_context_baggage(const cotel_context *ctx);
+/** A context carrying `baggage` (retained; NULL = no baggage). */
 COTEL_API int cotel_context_with_baggage(cotel_context *parent,
                                          cotel_baggage *baggage,
                                          cotel_context **out);
@@ -61,6 +64,8 @@ COTEL_API int cotel_context_with_baggage(cotel_context *parent,
 COTEL_API int cotel_context_with_value(cotel_context *parent, const void *key,
                                        void *value, void (*free_fn)(void *),
                                        cotel_context **out);
+/** The value stored under key by cotel_context_with_value (borrowed), or
+ * NULL if unset. */
 COTEL_API void *cotel_context_value(const cotel_context *ctx, const void *key);
 
 /* ---- Slots ---- */
@@ -78,7 +83,8 @@ typedef struct cotel_slot {
                          NULL means root */
   uint32_t depth;     /**< attach nesting depth, for order checks (private
                          flag in the top bit) */
-  uint32_t magic;
+  uint32_t magic;     /**< set by cotel_slot_init, cleared by destroy; lets
+                         destroy detect an uninitialised slot */
 } cotel_slot;
 
 /** Initialise a slot holding `ctx` (retained; NULL = root). */
@@ -105,9 +111,10 @@ COTEL_API cotel_span cotel_span_current(void);
  * to the context that was current before its attach, until it is detached
  * successfully. */
 typedef struct cotel_token {
-  cotel_slot *slot;
-  cotel_context *prev;
-  uint32_t depth;
+  cotel_slot *slot;    /**< the slot the attach used */
+  cotel_context *prev; /**< the context current before the attach (owned) */
+  uint32_t depth;      /**< the slot depth after the attach, for the order
+                          check (private flag in the top bit) */
 } cotel_token;
 
 /** Make ctx (retained; NULL = root) current in the active slot. Costs the
@@ -140,10 +147,12 @@ COTEL_API cotel_token cotel_span_make_current(cotel_span span);
  * check cannot always see (like a double free). */
 COTEL_API int cotel_context_detach(cotel_token token);
 
-/** ---- Futures: context captured when work is scheduled, made current when
- * its callback runs (on whatever thread runs it). ---- */
+/* ---- Futures ---- */
+
+/** A future: a context captured when work is scheduled, made current when
+ * its callback runs (on whatever thread runs it). Caller-embedded. */
 typedef struct cotel_future {
-  cotel_slot slot;
+  cotel_slot slot;   /**< holds the captured context */
   cotel_slot *saved; /**< active slot before enter */
 } cotel_future;
 
@@ -155,6 +164,8 @@ COTEL_API void cotel_future_capture_ctx(cotel_future *f, cotel_context *ctx);
  * callback must detach whatever it attached (leave warns otherwise). The
  * future is entered on one thread at a time. */
 COTEL_API void cotel_future_enter(cotel_future *f);
+/** Restore the slot that was active before cotel_future_enter; warns when
+ * the callback left contexts attached. */
 COTEL_API void cotel_future_leave(cotel_future *f);
 /** Release the captured context (after the last callback). */
 COTEL_API void cotel_future_release(cotel_future *f);

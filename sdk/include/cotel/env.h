@@ -25,7 +25,9 @@ COTEL_API int cotel_parse_ms(const char *s, uint32_t *out);
 
 /** Environment getters: the value, or `def` when unset/empty/invalid. */
 COTEL_API bool cotel_env_bool(const char *name, bool def);
+/** The variable as a non-negative integer (warns when invalid). */
 COTEL_API uint32_t cotel_env_u32(const char *name, uint32_t def);
+/** The variable as a finite double (warns when invalid). */
 COTEL_API double cotel_env_double(const char *name, double def);
 /** The raw string, NULL when unset or empty (trimmed of nothing). */
 COTEL_API const char *cotel_env_str(const char *name);

@@ -19,9 +19,12 @@ struct uv_loop_s;
 /** rc is 0 on success or a negative COTEL_E* code. */
 typedef void (*cotel_export_done_fn)(void *done_arg, int rc);
 
+/** An exporter: a table of callbacks a processor drives (see
+ * cotel/processor.h). Implementations embed it in their own struct. */
 typedef struct cotel_exporter cotel_exporter;
+/** See cotel_exporter. */
 struct cotel_exporter {
-  const char *name;
+  const char *name; /**< for log messages; may be NULL */
   /** Called once on the thread that will call export(), with the libuv loop
    * that thread runs (the batch processor's loop; the simple processor's
    * private loop). May be NULL. Returns 0 or a COTEL_E* code. */

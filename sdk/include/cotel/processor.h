@@ -13,7 +13,10 @@
 extern "C" {
 #endif
 
+/** A span processor: a table of callbacks the provider calls for every
+ * recording span. Implementations embed it in their own struct. */
 typedef struct cotel_span_processor cotel_span_processor;
+/** See cotel_span_processor. */
 struct cotel_span_processor {
   /** A span started (recording spans only). May be NULL. */
   void (*on_start)(cotel_span_processor *self, cotel_span span,

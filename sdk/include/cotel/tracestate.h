@@ -15,11 +15,14 @@ extern "C" {
  * lowercase letters, digits and "_-*\/@" ("@" anywhere but first, any
  * number of times); values 1 to 256 printable characters. */
 #define COTEL_TRACESTATE_MAX_MEMBERS 32
-#define COTEL_TRACESTATE_MAX_KEY 256
-#define COTEL_TRACESTATE_MAX_VALUE 256
+#define COTEL_TRACESTATE_MAX_KEY 256   /**< longest key, in characters */
+#define COTEL_TRACESTATE_MAX_VALUE 256 /**< longest value, in characters */
 
+/** Take a reference; returns ts (NULL-safe). Thread-safe (atomic count). */
 COTEL_API cotel_tracestate *cotel_tracestate_retain(cotel_tracestate *ts);
+/** Drop a reference; frees ts with the last one. NULL is a no-op. */
 COTEL_API void cotel_tracestate_release(cotel_tracestate *ts);
+/** Number of list-members (0 for NULL). */
 COTEL_API size_t cotel_tracestate_count(const cotel_tracestate *ts);
 /** Member i (0 = left-most); borrowed views. */
 COTEL_API int cotel_tracestate_entry(const cotel_tracestate *ts, size_t i,
@@ -31,6 +34,8 @@ COTEL_API int cotel_tracestate_get(const cotel_tracestate *ts, cotel_str key,
  * move left); validates key and value grammar (COTEL_EINVAL). */
 COTEL_API int cotel_tracestate_set(const cotel_tracestate *ts, cotel_str key,
                                    cotel_str value, cotel_tracestate **out);
+/** New tracestate without key (caller owns the reference); when key is
+ * absent, *out is a new reference to ts itself (NULL when ts is NULL). */
 COTEL_API int cotel_tracestate_delete(const cotel_tracestate *ts, cotel_str key,
                                       cotel_tracestate **out);
 /** Parse one combined header value (several header lines joined by ","):
@@ -53,6 +58,7 @@ COTEL_API size_t cotel_tracestate_format(const cotel_tracestate *ts, char *buf,
 COTEL_API cotel_str cotel_tracestate_str(const cotel_tracestate *ts);
 /** True when key / value match the W3C grammar (§3.3.1.3, current draft). */
 COTEL_API bool cotel_tracestate_key_valid(cotel_str key);
+/** True when value matches the W3C value grammar (see above). */
 COTEL_API bool cotel_tracestate_value_valid(cotel_str value);
 
 #ifdef __cplusplus

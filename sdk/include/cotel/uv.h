@@ -65,18 +65,21 @@
 extern "C" {
 #endif
 
+/** Internal: the struct of type `type` whose member `member` is at ptr. */
 #define cotel__uv_container_of(ptr, type, member)                              \
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* ---- uv_queue_work ---- */
 
+/** A uv_work_t with a captured context (see cotel_uv_queue_work). */
 typedef struct cotel_uv_work {
-  uv_work_t req; /**< req.data is yours */
-  cotel_future future;
-  uv_work_cb work_cb;
-  uv_after_work_cb after_cb;
+  uv_work_t req;             /**< req.data is yours */
+  cotel_future future;       /**< the captured context */
+  uv_work_cb work_cb;        /**< the caller's work callback */
+  uv_after_work_cb after_cb; /**< the caller's after-work callback, or NULL */
 } cotel_uv_work;
 
+/** The cotel_uv_work of a uv_work_t pointer given to a callback. */
 #define cotel_uv_work_of(r) cotel__uv_container_of(r, cotel_uv_work, req)
 
 /** uv_queue_work with the current context captured: both work_cb (on a
@@ -93,12 +96,14 @@ COTEL_API int cotel_uv_queue_work_ctx(uv_loop_t *loop, cotel_uv_work *w,
 
 /* ---- timers ---- */
 
+/** A uv_timer_t with a captured context (see cotel_uv_timer_start). */
 typedef struct cotel_uv_timer {
-  uv_timer_t timer; /**< timer.data is yours */
-  cotel_future future;
-  uv_timer_cb cb;
+  uv_timer_t timer;    /**< timer.data is yours */
+  cotel_future future; /**< the captured context */
+  uv_timer_cb cb;      /**< the caller's timer callback */
 } cotel_uv_timer;
 
+/** The cotel_uv_timer of a uv_timer_t pointer given to a callback. */
 #define cotel_uv_timer_of(h) cotel__uv_container_of(h, cotel_uv_timer, timer)
 
 /** uv_timer_init plus an empty capture. */
@@ -107,6 +112,7 @@ COTEL_API int cotel_uv_timer_init(uv_loop_t *loop, cotel_uv_timer *t);
  * capture); cb runs inside it, every time for a repeating timer. */
 COTEL_API int cotel_uv_timer_start(cotel_uv_timer *t, uv_timer_cb cb,
                                    uint64_t timeout, uint64_t repeat);
+/** Same with an explicit context (retained; NULL = root). */
 COTEL_API int cotel_uv_timer_start_ctx(cotel_uv_timer *t, cotel_context *ctx,
                                        uv_timer_cb cb, uint64_t timeout,
                                        uint64_t repeat);
@@ -117,12 +123,14 @@ COTEL_API void cotel_uv_timer_close(cotel_uv_timer *t, uv_close_cb close_cb);
 
 /* ---- uv_write ---- */
 
+/** A uv_write_t with a captured context (see cotel_uv_write). */
 typedef struct cotel_uv_write_req {
-  uv_write_t req; /**< req.data is yours */
-  cotel_future future;
-  uv_write_cb cb;
+  uv_write_t req;      /**< req.data is yours */
+  cotel_future future; /**< the captured context */
+  uv_write_cb cb;      /**< the caller's write callback, or NULL */
 } cotel_uv_write_req;
 
+/** The cotel_uv_write_req of a uv_write_t pointer given to a callback. */
 #define cotel_uv_write_of(r) cotel__uv_container_of(r, cotel_uv_write_req, req)
 
 /** uv_write capturing the current context; cb (may be NULL) runs inside it. */
@@ -132,12 +140,14 @@ COTEL_API int cotel_uv_write(cotel_uv_write_req *w, uv_stream_t *stream,
 
 /* ---- uv_tcp_connect ---- */
 
+/** A uv_connect_t with a captured context (see cotel_uv_tcp_connect). */
 typedef struct cotel_uv_connect_req {
-  uv_connect_t req; /**< req.data is yours */
-  cotel_future future;
-  uv_connect_cb cb;
+  uv_connect_t req;    /**< req.data is yours */
+  cotel_future future; /**< the captured context */
+  uv_connect_cb cb;    /**< the caller's connect callback */
 } cotel_uv_connect_req;
 
+/** The cotel_uv_connect_req of a uv_connect_t pointer given to a callback. */
 #define cotel_uv_connect_of(r)                                                 \
   cotel__uv_container_of(r, cotel_uv_connect_req, req)
 
@@ -153,17 +163,18 @@ COTEL_API int cotel_uv_tcp_connect(cotel_uv_connect_req *req, uv_tcp_t *tcp,
  * TCP; for others call uv_pipe_init etc. then cotel_uv_stream_init). */
 typedef struct cotel_uv_stream {
   union {
-    uv_handle_t handle;
-    uv_stream_t stream;
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-    uv_tty_t tty;
-  } h; /**< h.handle.data is yours */
-  cotel_future future;
-  uv_alloc_cb alloc_cb;
-  uv_read_cb read_cb;
+    uv_handle_t handle; /**< as a generic handle */
+    uv_stream_t stream; /**< as a stream */
+    uv_tcp_t tcp;       /**< a TCP handle */
+    uv_pipe_t pipe;     /**< a pipe */
+    uv_tty_t tty;       /**< a TTY */
+  } h;                  /**< h.handle.data is yours */
+  cotel_future future;  /**< the captured context of the read callbacks */
+  uv_alloc_cb alloc_cb; /**< the caller's alloc callback */
+  uv_read_cb read_cb;   /**< the caller's read callback */
 } cotel_uv_stream;
 
+/** The cotel_uv_stream of a handle or stream pointer given to a callback. */
 #define cotel_uv_stream_of(handle_ptr)                                         \
   cotel__uv_container_of((void *)(handle_ptr), cotel_uv_stream, h)
 
@@ -175,6 +186,7 @@ COTEL_API void cotel_uv_stream_init(cotel_uv_stream *s);
  * capture); alloc_cb and read_cb run inside it. */
 COTEL_API int cotel_uv_read_start(cotel_uv_stream *s, uv_alloc_cb alloc_cb,
                                   uv_read_cb read_cb);
+/** Same with an explicit context (retained; NULL = root). */
 COTEL_API int cotel_uv_read_start_ctx(cotel_uv_stream *s, cotel_context *ctx,
                                       uv_alloc_cb alloc_cb, uv_read_cb read_cb);
 /** uv_read_stop and release the captured context. */

@@ -29,21 +29,23 @@
 extern "C" {
 #endif
 
+/** The OTLP transport and encoding (OTEL_EXPORTER_OTLP_PROTOCOL). */
 typedef enum cotel_otlp_protocol {
   COTEL_OTLP_HTTP_PROTOBUF = 0, /**< "http/protobuf", the default */
   COTEL_OTLP_HTTP_JSON = 1,     /**< "http/json" */
   COTEL_OTLP_GRPC = 2,          /**< "grpc" (protobuf over HTTP/2) */
 } cotel_otlp_protocol;
 
+/** Request body compression (OTEL_EXPORTER_OTLP_COMPRESSION). */
 typedef enum cotel_otlp_compression {
-  COTEL_OTLP_COMPRESSION_NONE = 0,
-  COTEL_OTLP_COMPRESSION_GZIP = 1,
+  COTEL_OTLP_COMPRESSION_NONE = 0, /**< "none", the default */
+  COTEL_OTLP_COMPRESSION_GZIP = 1, /**< "gzip" */
 } cotel_otlp_compression;
 
 /** One extra request header (borrowed; copied by cotel_otlp_exporter_new). */
 typedef struct cotel_otlp_header {
-  const char *name;
-  const char *value;
+  const char *name;  /**< header name */
+  const char *value; /**< header value, sent as is */
 } cotel_otlp_header;
 
 /** Exporter options. Every string is borrowed and only needs to live until
@@ -69,7 +71,7 @@ typedef struct cotel_otlp_options {
   /** Headers from code; they replace same-named (case-insensitive) ones from
    * headers_list. */
   const cotel_otlp_header *headers;
-  size_t n_headers;
+  size_t n_headers; /**< number of entries in headers */
   /** OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION: "gzip" or "none" (default). */
   cotel_otlp_compression compression;
   /** Time budget of one export call, retries included, in ms.
@@ -80,8 +82,8 @@ typedef struct cotel_otlp_options {
    * OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE, _CLIENT_CERTIFICATE,
    * _CLIENT_KEY. */
   const char *certificate;
-  const char *client_certificate;
-  const char *client_key;
+  const char *client_certificate; /**< PEM client certificate (mTLS) */
+  const char *client_key;         /**< PEM client private key (mTLS) */
   /** Skip TLS certificate and host verification (https only). The spec
    * defines OTEL_EXPORTER_OTLP_[TRACES_]INSECURE for gRPC; cotel reads it
    * for both protocols with that meaning and logs a warning when it is
@@ -99,9 +101,9 @@ typedef struct cotel_otlp_options {
    * max_attempts bounds the attempts (first one included) of one request;
    * default 5; 0 means unbounded (only the timeout stops retrying). */
   uint32_t retry_initial_backoff_ms;
-  uint32_t retry_max_backoff_ms;
-  double retry_backoff_multiplier;
-  uint32_t retry_max_attempts;
+  uint32_t retry_max_backoff_ms;   /**< cap on d; default 5000 */
+  double retry_backoff_multiplier; /**< growth of d; default 1.5 */
+  uint32_t retry_max_attempts;     /**< see above; default 5, 0: unbounded */
   /** cotel extension, the disk spool: a directory (created if missing, one
    * process at a time) where requests that could not be delivered are kept
    * as encoded OTLP records, then replayed in order once the endpoint
