@@ -11,25 +11,14 @@
  * would take the list past COTEL_BAGGAGE_MAX_BYTES are dropped whole. */
 #include <stdlib.h>
 
+#include "cotel/internal/baggage_grammar.h"
 #include "prop_internal.h"
-
-static bool is_tchar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-      (c >= 'A' && c <= 'Z'))
-    return true;
-  return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool is_baggage_octet(unsigned char c) {
-  return c >= 0x21 && c <= 0x7e && c != '"' && c != ',' && c != ';' &&
-         c != '\\';
-}
 
 /* Split one trimmed member [b, e) into key, raw value and metadata. */
 static bool split_member(const char *b, const char *e, cotel_str *key,
                          cotel_str *raw, cotel_str *meta) {
   const char *p = b;
-  while (p < e && is_tchar((unsigned char)*p))
+  while (p < e && cotel__is_tchar((unsigned char)*p))
     p++;
   if (p == b) return false;
   *key = (cotel_str){b, (size_t)(p - b)};
@@ -39,7 +28,7 @@ static bool split_member(const char *b, const char *e, cotel_str *key,
   while (p < e && cotel__is_ows(*p))
     p++;
   const char *v = p;
-  while (p < e && is_baggage_octet((unsigned char)*p))
+  while (p < e && cotel__is_baggage_octet((unsigned char)*p))
     p++;
   *raw = (cotel_str){v, (size_t)(p - v)};
   while (p < e && cotel__is_ows(*p))

@@ -167,11 +167,10 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud) {
   return n; /* the rest is dropped, not an error */
 }
 
-/* Copy a header's value (trimmed) if `line` is "<name>: value". */
-static void header_value(const char *line, size_t n, const char *name,
-                         char *out, size_t cap) {
+const char *cotel__http_header_value(const char *line, size_t n,
+                                     const char *name, size_t *vlen) {
   size_t k = strlen(name);
-  if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':') return;
+  if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':') return NULL;
   line += k + 1;
   n -= k + 1;
   while (n && (*line == ' ' || *line == '\t'))
@@ -179,9 +178,19 @@ static void header_value(const char *line, size_t n, const char *name,
   while (n && (line[n - 1] == '\r' || line[n - 1] == '\n' ||
                line[n - 1] == ' ' || line[n - 1] == '\t'))
     n--;
-  if (n >= cap) n = cap - 1;
-  memcpy(out, line, n);
-  out[n] = 0;
+  *vlen = n;
+  return line;
+}
+
+/* Copy a header's value (trimmed, cut to fit) if `line` names it. */
+static void header_value(const char *line, size_t n, const char *name,
+                         char *out, size_t cap) {
+  size_t vn;
+  const char *v = cotel__http_header_value(line, n, name, &vn);
+  if (!v) return;
+  if (vn >= cap) vn = cap - 1;
+  memcpy(out, v, vn);
+  out[vn] = 0;
 }
 
 static size_t header_cb(char *line, size_t size, size_t nmemb, void *ud) {

@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "cotel/common.h"
+#include "cotel/internal/hex.h"
+#include "cotel/internal/http.h"
 #include "cotel/internal/otlp_grpc.h"
 #include "cotel/grpc/status.pb-c.h"
 
@@ -21,29 +23,6 @@ void cotel__grpc_result_reset(cotel__grpc_result *g) {
   g->details_cut = false;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/* The value of "name: value" when the line has that name, trimmed. */
-static const char *value_of(const char *line, size_t n, const char *name,
-                            size_t *vlen) {
-  size_t k = strlen(name);
-  if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':') return NULL;
-  line += k + 1;
-  n -= k + 1;
-  while (n && (*line == ' ' || *line == '\t'))
-    line++, n--;
-  while (n && (line[n - 1] == '\r' || line[n - 1] == '\n' ||
-               line[n - 1] == ' ' || line[n - 1] == '\t'))
-    n--;
-  *vlen = n;
-  return line;
-}
-
 void cotel__grpc_header(cotel__grpc_result *g, const char *line, size_t n) {
   const char *v;
   size_t vn, o = 0;
@@ -51,7 +30,7 @@ void cotel__grpc_header(cotel__grpc_result *g, const char *line, size_t n) {
     cotel__grpc_result_reset(g);
     return;
   }
-  if ((v = value_of(line, n, "grpc-status", &vn))) {
+  if ((v = cotel__http_header_value(line, n, "grpc-status", &vn))) {
     int code = 0;
     for (size_t i = 0; i < vn; i++) {
       if (v[i] < '0' || v[i] > '9' || code > 1000) {
@@ -61,12 +40,12 @@ void cotel__grpc_header(cotel__grpc_result *g, const char *line, size_t n) {
       code = code * 10 + (v[i] - '0');
     }
     g->status = vn ? code : COTEL__GRPC_UNKNOWN;
-  } else if ((v = value_of(line, n, "grpc-message", &vn))) {
+  } else if ((v = cotel__http_header_value(line, n, "grpc-message", &vn))) {
     /* Percent-encoded (gRPC spec "Responses"). */
     for (size_t i = 0; i < vn && o + 1 < sizeof g->message; i++) {
       int hi, lo;
-      if (v[i] == '%' && i + 2 < vn && (hi = hexval(v[i + 1])) >= 0 &&
-          (lo = hexval(v[i + 2])) >= 0) {
+      if (v[i] == '%' && i + 2 < vn && (hi = cotel__hex_val(v[i + 1])) >= 0 &&
+          (lo = cotel__hex_val(v[i + 2])) >= 0) {
         g->message[o++] = (char)(hi * 16 + lo);
         i += 2;
       } else {
@@ -74,7 +53,8 @@ void cotel__grpc_header(cotel__grpc_result *g, const char *line, size_t n) {
       }
     }
     g->message[o] = 0;
-  } else if ((v = value_of(line, n, "grpc-status-details-bin", &vn))) {
+  } else if ((v = cotel__http_header_value(line, n, "grpc-status-details-bin",
+                                           &vn))) {
     g->details_cut = vn >= sizeof g->details;
     if (g->details_cut) vn = 0;
     memcpy(g->details, v, vn);

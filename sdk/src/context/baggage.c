@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cotel/internal/baggage_grammar.h"
 #include "cotel/baggage.h"
 
 typedef struct bg_entry {
@@ -25,24 +26,10 @@ struct cotel_baggage {
 
 /* RFC 7230 §3.2.6: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
  * "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
-static bool is_tchar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-      (c >= 'A' && c <= 'Z'))
-    return true;
-  return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-/* W3C Baggage §3.3.1: baggage-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B /
- * %x5D-7E (no CTLs, whitespace, DQUOTE, comma, semicolon, backslash). */
-static bool is_baggage_octet(unsigned char c) {
-  return c >= 0x21 && c <= 0x7e && c != '"' && c != ',' && c != ';' &&
-         c != '\\';
-}
-
 static bool is_token(const char *p, size_t n) {
   if (n == 0) return false;
   for (size_t i = 0; i < n; i++)
-    if (!is_tchar((unsigned char)p[i])) return false;
+    if (!cotel__is_tchar((unsigned char)p[i])) return false;
   return true;
 }
 
@@ -61,7 +48,7 @@ static bool property_valid(const char *b, const char *e) {
   while (e > b && is_ows(e[-1]))
     e--;
   const char *k = b;
-  while (b < e && is_tchar((unsigned char)*b))
+  while (b < e && cotel__is_tchar((unsigned char)*b))
     b++;
   if (b == k) return false;
   while (b < e && is_ows(*b))
@@ -71,7 +58,7 @@ static bool property_valid(const char *b, const char *e) {
   while (b < e && is_ows(*b))
     b++;
   for (; b < e; b++)
-    if (!is_baggage_octet((unsigned char)*b)) return false;
+    if (!cotel__is_baggage_octet((unsigned char)*b)) return false;
   return true;
 }
 

@@ -87,9 +87,9 @@ int cotel__container_id(const char *cgroup, const char *mountinfo,
 }
 
 /* Read a /proc file (they report size 0, so read to EOF), cut at cap. */
-static bool read_file(const char *path, char *buf, size_t cap) {
+long cotel__read_small_file(const char *path, char *buf, size_t cap) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   size_t n = 0;
   while (n < cap - 1) {
     ssize_t r = read(fd, buf + n, cap - 1 - n);
@@ -99,7 +99,11 @@ static bool read_file(const char *path, char *buf, size_t cap) {
   }
   close(fd);
   buf[n] = '\0';
-  return true;
+  return (long)n;
+}
+
+static bool read_file(const char *path, char *buf, size_t cap) {
+  return cotel__read_small_file(path, buf, cap) >= 0;
 }
 
 void cotel__detect_container(cotel__res_put put, void *ud) {

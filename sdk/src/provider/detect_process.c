@@ -12,6 +12,7 @@
 #include <gnu/libc-version.h>
 #endif
 
+#include "cotel/internal/resource_detect.h"
 #include "provider/provider_internal.h"
 
 static void put_s(cotel__res_put put, void *ud, const char *k, const char *v) {
@@ -21,18 +22,8 @@ static void put_s(cotel__res_put put, void *ud, const char *k, const char *v) {
 
 /* /proc/self/cmdline into buf (NUL-separated args); its length, 0 if none. */
 static size_t read_cmdline(char *buf, size_t cap) {
-  int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  size_t n = 0;
-  while (n < cap - 1) {
-    ssize_t r = read(fd, buf + n, cap - 1 - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    n += (size_t)r;
-  }
-  close(fd);
-  buf[n] = '\0';
-  return n;
+  long n = cotel__read_small_file("/proc/self/cmdline", buf, cap);
+  return n > 0 ? (size_t)n : 0;
 }
 
 /* process.command_args: every argument, as a string array. At most 256

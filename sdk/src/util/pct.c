@@ -1,6 +1,7 @@
 /* Percent-encoding shared by every component (cotel/internal/pct.h). */
 #include "cotel/internal/pct.h"
 
+#include "cotel/internal/baggage_grammar.h"
 #include "cotel/internal/hex.h"
 
 bool cotel__pct_decode(const char *s, size_t len, char *out, size_t *out_len) {
@@ -24,8 +25,7 @@ bool cotel__pct_decode(const char *s, size_t len, char *out, size_t *out_len) {
 /* baggage-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E; '%' is one
  * too but must be escaped so that decoding gives the value back. */
 static inline bool keep_raw(unsigned char c) {
-  return c >= 0x21 && c <= 0x7e && c != '"' && c != ',' && c != ';' &&
-         c != '\\' && c != '%';
+  return cotel__is_baggage_octet(c) && c != '%';
 }
 
 size_t cotel__pct_encoded_len(const char *s, size_t len) {

@@ -28,5 +28,8 @@ const char *cotel__host_arch(const char *machine);
  * process, container, command_line, or none. Unknown names are skipped with
  * a warning. 0 (the default set) for NULL or an empty list. */
 uint32_t cotel__resource_detectors_parse(const char *s);
+/* Read a small file (under /proc) into buf, NUL-terminated, at most cap - 1
+ * bytes (more is cut). The bytes read, or -1 when it cannot be opened. */
+long cotel__read_small_file(const char *path, char *buf, size_t cap);
 
 #endif

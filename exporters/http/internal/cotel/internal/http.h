@@ -82,6 +82,12 @@ void cotel__http_cancel(cotel__http *h, cotel__http_req *r);
  * the last one is closed. */
 void cotel__http_close(cotel__http *h, void (*closed)(cotel__http *h));
 
+/* The value of a "name: value" header line (name matched case-insensitively,
+ * the value trimmed of blanks and the line end), as a view into `line`; NULL
+ * when the line is another header. */
+const char *cotel__http_header_value(const char *line, size_t n,
+                                     const char *name, size_t *vlen);
+
 /* gzip (RFC 1952) of in[0..n) into *out, replacing its contents. 0 or
  * COTEL_ENOMEM. */
 int cotel__gzip(const uint8_t *in, size_t n, cotel__buf *out);
