@@ -3,7 +3,7 @@
 Collector (the interop build, OTLP/HTTP in, file exporter out) and, where the
 collector cannot misbehave by itself, a small fault proxy in front of it.
 
-Every fault runs the producer (build/bin/cotel-fault-driver, or $FAULTS_GEN,
+Every fault runs the producer (build/bin/cotel-gen, or $FAULTS_GEN,
 e.g. build/bin/cotel-gen: same options, same JSON line) and checks:
   - span_end never waits on the network: max_end_ns < MAX_END_NS (500 ms)
   - memory bounded: peak_rss_kb < MAX_RSS_KB
@@ -28,7 +28,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
-GEN = os.environ.get("FAULTS_GEN", os.path.join(BUILD, "bin", "cotel-fault-driver"))
+GEN = os.environ.get("FAULTS_GEN", os.path.join(BUILD, "bin", "cotel-gen"))
 QUICK = os.environ.get("FAULTS_QUICK", "") not in ("", "0")
 ONLY = os.environ.get("FAULTS_ONLY", "")
 # Far below the export timeout (2 s) and the first backoff (1 s): a span_end
@@ -419,9 +419,8 @@ def fault_dns(work, col):
 def fault_exit_without_shutdown(work, col):
     col.start()
     t0 = time.monotonic()
-    r, rc, el = run_gen(["--spans", "5000", "--rate", "5000"],
-                        {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:%d" % col.port,
-                         "FAULT_DRIVER_EXIT": "1"})
+    r, rc, el = run_gen(["--spans", "5000", "--rate", "5000", "--exit-without-shutdown"],
+                        {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:%d" % col.port})
     ok = rc == 0 and el < 30
     RESULTS.append(("exit without shutdown", ok, "" if ok else "rc %s after %.1f s" % (rc, el),
                     {"notes": "exit(0) after the spans, no shutdown: rc %s in %.1f s" % (rc, el)}))

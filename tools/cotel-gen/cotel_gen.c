@@ -1,7 +1,8 @@
 /* cotel-gen: generate spans through a cotel pipeline configured by OTEL_*,
  * then print one JSON line of counters (docs/cotel-gen.md). Like the
  * collector's telemetrygen, for testing a pipeline; also the producer of
- * the fault matrix. */
+ * the fault matrix (scripts/faults.py), which uses --drain-ms,
+ * --exit-without-shutdown and the spool counters of the JSON line. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -10,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cotel/cotel.h"
 
@@ -23,7 +24,20 @@ typedef struct gen_opts {
   unsigned attrs;       /* attributes per span */
   unsigned depth;       /* spans per trace, nested */
   uint64_t shutdown_ms; /* bound of cotel_provider_shutdown */
+  uint64_t drain_ms;    /* wait at most this for the disk spool to empty */
+  bool no_shutdown;     /* exit() after the spans, no shutdown */
 } gen_opts;
+
+/* The pipeline's OTLP exporter (cotel-gen registers its own "otlp" factory
+ * to keep it), for the spool's counters. */
+static cotel_exporter *otlp_exp;
+
+static int otlp_factory(void *ud, cotel_exporter **out) {
+  (void)ud;
+  int rc = cotel_otlp_exporter_new_from_env(out);
+  if (rc == 0 && !otlp_exp) otlp_exp = *out;
+  return rc;
+}
 
 typedef struct worker {
   pthread_t th;
@@ -114,12 +128,26 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+/* Peak resident set of this process image (VmHWM; getrusage's ru_maxrss
+ * would carry the parent's peak across exec). */
+static long peak_rss_kb(void) {
+  char line[256];
+  long kb = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmHWM:", 6)) kb = atol(line + 6);
+  fclose(f);
+  return kb;
+}
+
 static void usage(void) {
   fprintf(stderr,
           "usage: cotel-gen (--spans N | --duration S) [--rate R] "
           "[--threads T]\n"
           "                 [--attrs K] [--depth D] "
           "[--shutdown-timeout-ms M]\n"
+          "                 [--drain-ms MS] [--exit-without-shutdown]\n"
           "Everything else from OTEL_* (OTEL_TRACES_EXPORTER defaults to "
           "otlp).\n");
 }
@@ -144,9 +172,14 @@ static int parse(int argc, char **argv, gen_opts *o) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     double d;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
+    if (!strcmp(a, "--exit-without-shutdown")) {
+      o->no_shutdown = true;
+      continue;
+    }
     if (!v) return -1;
     i++;
-    if (!strcmp(a, "--spans") && num(v, 1, 1e15, &d) && d == (uint64_t)d) {
+    /* --spans 0: no new spans, e.g. to replay a spool (--drain-ms). */
+    if (!strcmp(a, "--spans") && num(v, 0, 1e15, &d) && d == (uint64_t)d) {
       o->spans = (uint64_t)d;
       have_spans = true;
     } else if (!strcmp(a, "--duration") && num(v, 0.001, 1e7, &d)) {
@@ -162,6 +195,8 @@ static int parse(int argc, char **argv, gen_opts *o) {
       o->depth = (unsigned)d;
     } else if (!strcmp(a, "--shutdown-timeout-ms") && num(v, 0, 1e9, &d)) {
       o->shutdown_ms = (uint64_t)d;
+    } else if (!strcmp(a, "--drain-ms") && num(v, 0, 1e9, &d)) {
+      o->drain_ms = (uint64_t)d;
     } else {
       return -1;
     }
@@ -178,6 +213,7 @@ int main(int argc, char **argv) {
   }
   /* A load generator sends somewhere: OTLP unless told otherwise. */
   setenv("OTEL_TRACES_EXPORTER", "otlp", 0);
+  cotel_exporter_register("otlp", otlp_factory, NULL);
   cotel_provider_config cfg;
   cotel_provider *p;
   cotel_provider_config_init(&cfg);
@@ -208,20 +244,39 @@ int main(int argc, char **argv) {
     pthread_join(ws[i].th, NULL);
     if (ws[i].max_end_ns > max_end) max_end = ws[i].max_end_ns;
   }
+  /* The "exit without shutdown" fault: exit() with the pipeline running
+   * (documented: no crash, no hang, what was queued is lost). */
+  if (o.no_shutdown) exit(0);
+  cotel_otlp_stats os;
+  memset(&os, 0, sizeof os);
+  if (o.drain_ms && otlp_exp) {
+    uint64_t limit = now_ns() + o.drain_ms * 1000000u;
+    cotel_provider_force_flush(p, o.drain_ms);
+    while (now_ns() < limit && cotel_otlp_exporter_stats(otlp_exp, &os) == 0 &&
+           os.spool_spans_written + os.spool_spans_recovered >
+               os.spool_spans_replayed + os.spool_spans_dropped)
+      usleep(20000);
+  }
   uint64_t t1 = now_ns();
   cotel_provider_shutdown(p, o.shutdown_ms);
   uint64_t t2 = now_ns();
   cotel_stats st;
   cotel_provider_stats(p, &st);
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
+  if (otlp_exp) cotel_otlp_exporter_stats(otlp_exp, &os);
   printf("{\"started\":%" PRIu64 ",\"ended\":%" PRIu64 ",\"exported\":%" PRIu64
          ",\"dropped\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"retried\":%" PRIu64
          ",\"wall_ms\":%" PRIu64 ",\"shutdown_ms\":%" PRIu64
-         ",\"max_end_ns\":%" PRIu64 ",\"peak_rss_kb\":%ld}\n",
+         ",\"max_end_ns\":%" PRIu64 ",\"peak_rss_kb\":%ld"
+         ",\"spool_pending\":%" PRIu64 ",\"spool_written\":%" PRIu64
+         ",\"spool_replayed\":%" PRIu64 ",\"spool_recovered\":%" PRIu64
+         ",\"spool_dropped\":%" PRIu64 ",\"spool_duplicated\":%" PRIu64
+         ",\"spool_corrupt\":%" PRIu64 "}\n",
          st.spans_started, st.spans_ended, st.spans_exported, st.spans_dropped,
          st.spans_export_failed, st.export_retries, (t1 - t0) / 1000000,
-         (t2 - t1) / 1000000, max_end, ru.ru_maxrss);
+         (t2 - t1) / 1000000, max_end, peak_rss_kb(), os.spool_spans_pending,
+         os.spool_spans_written, os.spool_spans_replayed,
+         os.spool_spans_recovered, os.spool_spans_dropped,
+         os.spool_spans_duplicated, os.spool_records_corrupt);
   fflush(stdout);
   cotel_provider_destroy(p);
   free(ws);
