@@ -111,20 +111,20 @@ def check(name, how, query, endpoint, args):
         for sid in sorted(set(index) - want_ids):
             c.fail("trace %s: span %s returned but never recorded" % (tid, sid))
         for rec in (s for s in spans if s["trace_id"] == tid):
-            name = text(rec["name"])
+            span_name = text(rec["name"])
             found_copies = index.get(rec["span_id"], [])
             if not found_copies:
-                c.fail("span %s %r: missing from Jaeger" % (rec["span_id"], name))
+                c.fail("span %s %r: missing from Jaeger" % (rec["span_id"], span_name))
                 continue
             found += 1
             if len(found_copies) > 1:
-                c.fail("span %s %r: %d copies" % (rec["span_id"], name, len(found_copies)))
+                c.fail("span %s %r: %d copies" % (rec["span_id"], span_name, len(found_copies)))
             rs, ss, sp = found_copies[0]
             attrs = []
             for a in sp.get("attributes") or []:
                 if a.get("key") == WARNINGS_KEY:
                     vals = (a.get("value") or {}).get("arrayValue", {}).get("values", [])
-                    warnings += ["%r: %s" % (name, v.get("stringValue")) for v in vals]
+                    warnings += ["%r: %s" % (span_name, v.get("stringValue")) for v in vals]
                 else:
                     attrs.append(a)
             sp = dict(sp, attributes=attrs)
@@ -136,7 +136,7 @@ def check(name, how, query, endpoint, args):
                 parents_ok += 1
             else:
                 c.fail("span %s %r: parent %r, want %r%s" % (
-                    rec["span_id"], name, pid, rec["parent_span_id"],
+                    rec["span_id"], span_name, pid, rec["parent_span_id"],
                     "" if pid in index else " (not in the trace)"))
             rec = dict(rec)
             if text(rec["scope"]["schema_url"]) and not ss.get("schemaUrl"):
