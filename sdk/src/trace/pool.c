@@ -296,7 +296,10 @@ size_t cotel__pool_trim(struct cotel_provider *p) {
   return n;
 }
 
-/* At most one trim per interval, by whichever thread gets there first. */
+/* At most one trim per interval, by whichever releasing thread gets there
+ * first. Only the release path trims (usually the batch worker's thread):
+ * a trim frees records and may call malloc_trim, which must not land in an
+ * application thread's span start. */
 static void maybe_trim(struct cotel_provider *p) {
   uint64_t now = cotel_monotonic_ns();
   uint64_t last = atomic_load_explicit(&p->last_trim_ns, memory_order_relaxed);
@@ -348,7 +351,6 @@ struct cotel__span *cotel__pool_get_slow(struct cotel_provider *p) {
   pthread_mutex_lock(&p->mu);
   r = pop_batch_locked(p);
   pthread_mutex_unlock(&p->mu);
-  maybe_trim(p);
   if (r) {
     tc->free = r->next;
     return r;

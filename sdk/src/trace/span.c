@@ -5,7 +5,6 @@
 #include <time.h>
 
 #include "cotel/internal/abi.h"
-#include "cotel/internal/time.h"
 #include "cotel/internal/clock.h"
 #include "trace/ids.h"
 #include "provider/provider_internal.h"

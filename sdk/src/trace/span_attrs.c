@@ -1,7 +1,8 @@
 /* Recording on a live span: attributes, events, links, status, name and
  * exceptions, with the spec's limits (OTel SDK "Span Limits": over a count
  * limit the item is dropped and counted; strings are cut to the value
- * length limit byte-wise). Everything is copied into the record's arena. */
+ * length limit in characters, never inside one). Everything is copied into
+ * the record's arena. */
 #include <string.h>
 
 #include "provider/provider_internal.h"
