@@ -281,7 +281,7 @@ int cotel_otlp_exporter_stats_sized(cotel_exporter *exp, cotel_otlp_stats *out,
   cotel_otlp_stats full;
   memset(&full, 0, sizeof full);
   collect(e, &full);
-  memcpy(out, &full, size < sizeof full ? size : sizeof full);
+  cotel__abi_out(out, size, &full, sizeof full);
   return 0;
 }
 

@@ -38,7 +38,10 @@ static uint64_t period_ns = DEFAULT_PERIOD_NS;
 static bool calibrated;
 static atomic_uint_fast64_t n_anchors, n_steps, n_skipped;
 
-static _Thread_local uint64_t thread_last; /* never return below this */
+/* Never return below this. initial-exec: read on every timestamp, so no
+ * __tls_get_addr call even in libcotel.so. */
+static __attribute__((
+    tls_model("initial-exec"))) _Thread_local uint64_t thread_last;
 
 static uint64_t realtime_ns(void) {
   struct timespec ts;

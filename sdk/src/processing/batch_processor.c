@@ -10,12 +10,11 @@
 #include "cotel/internal/abi.h"
 #include "processing/batch_internal.h"
 #include "cotel/common.h"
+#include "cotel/provider.h"
 
-/* Shutdown bound used by destroy when the caller did not shut down. */
-#define DESTROY_SHUTDOWN_MS 5000u
 /* How long shutdown waits, past its deadline, for the worker's final
  * counts. */
-#define SHUTDOWN_GRACE_NS (500u * 1000000u)
+#define SHUTDOWN_GRACE_NS (500 * COTEL__NS_PER_MS)
 
 /* How long destroy waits, past the shutdown deadline, for the worker. */
 #define DESTROY_GRACE_MS 200u
@@ -171,7 +170,7 @@ static void batch_destroy(cotel_span_processor *self) {
   pthread_mutex_lock(&b->mu);
   shut = b->shutdown_called;
   pthread_mutex_unlock(&b->mu);
-  if (!shut) batch_shutdown(self, DESTROY_SHUTDOWN_MS);
+  if (!shut) batch_shutdown(self, COTEL_DEFAULT_SHUTDOWN_TIMEOUT_MS);
   cotel__batch_unregister(b);
   pthread_mutex_lock(&b->mu);
   /* A shutdown that timed out leaves the worker finishing (the exporter

@@ -76,7 +76,11 @@ static int take_processors(struct cotel_provider *p,
     int rc =
         cfg->default_pipeline(built, COTEL_MAX_DEFAULT_PROCESSORS, &n_built);
     if (rc) return rc;
-    if (n_built > COTEL_MAX_DEFAULT_PROCESSORS) return COTEL_EINVAL;
+    if (n_built > COTEL_MAX_DEFAULT_PROCESSORS) { /* a broken pipeline */
+      for (size_t i = 0; i < COTEL_MAX_DEFAULT_PROCESSORS; i++)
+        built[i]->destroy(built[i]);
+      return COTEL_EINVAL;
+    }
     n = n_built;
   }
   if (!n) return 0;
@@ -248,7 +252,7 @@ int cotel_provider_stats_sized(cotel_provider *p, cotel_stats *out,
   cotel_stats full;
   memset(&full, 0, sizeof full);
   collect_stats(p, &full);
-  memcpy(out, &full, size < sizeof full ? size : sizeof full);
+  cotel__abi_out(out, size, &full, sizeof full);
   return 0;
 }
 

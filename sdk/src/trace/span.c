@@ -216,12 +216,12 @@ int cotel_span_start_sized(cotel_tracer *t, const char *name,
   if (__builtin_expect(!out, 0)) return COTEL_EINVAL;
   *out = COTEL_SPAN_NONE;
   if (__builtin_expect(!t || !name, 0)) return COTEL_EINVAL;
-  if (!opts) opts = &no_opts;
   /* Every member read below is in the first ABI's layout, so any caller
    * size from that one up reads directly (docs/abi.md). */
-  if (__builtin_expect(opts != &no_opts &&
-                           size < COTEL__SIZE_UPTO(cotel_span_options, n_links),
-                       0))
+  if (!opts)
+    opts = &no_opts;
+  else if (__builtin_expect(
+               size < COTEL__SIZE_UPTO(cotel_span_options, n_links), 0))
     return COTEL_EINVAL;
   struct cotel_provider *p = t->p;
   cotel_context *parent =

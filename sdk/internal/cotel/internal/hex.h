@@ -28,7 +28,7 @@ static inline bool cotel__hex_decode(const char *s, size_t n, uint8_t *out,
   return bad >= 0;
 }
 
-/* 16 lowercase hex digits -> 8 bytes, eight digits per 64-bit word
+/* 8 lowercase hex digits -> 4 bytes, eight digits per 64-bit word
  * (SWAR): about a third of the instructions of the table loop, which is
  * most of what traceparent parsing costs. Bytes are compared with the
  * high-bit trick: for x < 0x80, (x + 0x80 - k) has bit 7 set iff x >= k. */
