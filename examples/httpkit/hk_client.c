@@ -26,6 +26,8 @@ struct hk_transfer {
   hk_transfer *next, **prevp;
 };
 
+static void transfer_free(hk_transfer *t);
+
 static void on_keep(uv_timer_t *t) {
   (void)t;
 }
@@ -56,12 +58,8 @@ static void transfer_finish(hk_transfer *t, int error, const char *msg) {
   t->cb(&r, t->ud);
   cotel_future_leave(&t->future);
   cotel_future_release(&t->future);
-  cotel_curl_uninstrument(e);
-  curl_easy_cleanup(e);
-  curl_slist_free_all(t->headers);
   cotel__buf_free(&t->req.resp);
-  free(t->body);
-  free(t);
+  transfer_free(t);
 }
 
 static void on_done(cotel__http_req *req) {

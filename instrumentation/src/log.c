@@ -2,14 +2,8 @@
  * and the two line formats C services log in. */
 #include <string.h>
 
+#include "cotel/internal/hex.h"
 #include "cotel/log.h"
-
-static void hex_byte(uint8_t v, char out[3]) {
-  static const char digits[] = "0123456789abcdef";
-  out[0] = digits[v >> 4];
-  out[1] = digits[v & 15];
-  out[2] = '\0';
-}
 
 int cotel_log_ids_from_context(const cotel_context *ctx, cotel_log_ids *out) {
   if (!out) return COTEL_EINVAL;
@@ -21,7 +15,7 @@ int cotel_log_ids_from_context(const cotel_context *ctx, cotel_log_ids *out) {
     return COTEL_ENOTFOUND;
   cotel_trace_id_to_hex(&sc.trace_id, out->trace_id);
   cotel_span_id_to_hex(&sc.span_id, out->span_id);
-  hex_byte(sc.flags, out->trace_flags);
+  *cotel__hex_encode(&sc.flags, 1, out->trace_flags) = '\0';
   return 0;
 }
 

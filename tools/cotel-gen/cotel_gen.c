@@ -50,9 +50,7 @@ typedef struct worker {
 } worker;
 
 static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return cotel_monotonic_ns();
 }
 
 static void sleep_until(uint64_t t) {

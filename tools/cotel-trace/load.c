@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cotel/internal/base64.h"
+#include "cotel/internal/hex.h"
 #include "model.h"
 
 typedef struct chunk {
@@ -53,42 +55,14 @@ void ct_model_free(ct_model *m) {
   memset(m, 0, sizeof *m);
 }
 
-static int hexval(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = tolower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-static int b64val(int c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
 /* Standard or URL-safe base64 of exactly n bytes (padding optional): what
  * the protobuf JSON mapping gives bytes fields, and what some producers
  * write for ids although OTLP/JSON says hex. */
 static bool b64_id(const char *s, size_t len, uint8_t *out, size_t n) {
-  uint32_t acc = 0;
-  size_t bits = 0, k = 0;
   while (len && s[len - 1] == '=')
     len--;
   if (len != (4 * n + 2) / 3) return false;
-  for (size_t i = 0; i < len; i++) {
-    int v = b64val(s[i]);
-    if (v < 0) return false;
-    acc = acc << 6 | (uint32_t)v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (k < n) out[k++] = (uint8_t)(acc >> bits);
-    }
-  }
-  return k == n;
+  return cotel__base64_decode(s, len, out, n) == (long)n;
 }
 
 /* Exactly 2*n hex digits (or n bytes of base64); "" (or absent) gives all
@@ -99,12 +73,7 @@ static bool hex_id(json_t *v, uint8_t *out, size_t n, bool empty_ok) {
   memset(out, 0, n);
   if (len == 0) return empty_ok;
   if (len != 2 * n) return b64_id(s, len, out, n);
-  for (size_t i = 0; i < n; i++) {
-    int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = (uint8_t)(hi << 4 | lo);
-  }
-  return true;
+  return cotel__hex_decode(s, n, out, cotel__hex_any);
 }
 
 static cotel_str jstr(json_t *v) {

@@ -9,7 +9,8 @@
 #include <strings.h>
 
 #include "cotel/common.h"
-#include "cotel/internal/hex.h"
+#include "cotel/internal/pct.h"
+#include "cotel/internal/base64.h"
 #include "cotel/internal/http.h"
 #include "cotel/internal/otlp_grpc.h"
 #include "cotel/grpc/status.pb-c.h"
@@ -41,17 +42,10 @@ void cotel__grpc_header(cotel__grpc_result *g, const char *line, size_t n) {
     }
     g->status = vn ? code : COTEL__GRPC_UNKNOWN;
   } else if ((v = cotel__http_header_value(line, n, "grpc-message", &vn))) {
-    /* Percent-encoded (gRPC spec "Responses"). */
-    for (size_t i = 0; i < vn && o + 1 < sizeof g->message; i++) {
-      int hi, lo;
-      if (v[i] == '%' && i + 2 < vn && (hi = cotel__hex_val(v[i + 1])) >= 0 &&
-          (lo = cotel__hex_val(v[i + 2])) >= 0) {
-        g->message[o++] = (char)(hi * 16 + lo);
-        i += 2;
-      } else {
-        g->message[o++] = v[i];
-      }
-    }
+    /* Percent-encoded (gRPC spec "Responses": what does not decode is kept
+     * as received rather than lose the message). */
+    if (vn > sizeof g->message - 1) vn = sizeof g->message - 1;
+    o = cotel__pct_decode_lenient(v, vn, g->message);
     g->message[o] = 0;
   } else if ((v = cotel__http_header_value(line, n, "grpc-status-details-bin",
                                            &vn))) {
@@ -87,35 +81,6 @@ int cotel__grpc_unframe(const uint8_t *b, size_t n, const uint8_t **msg,
   *msg = b + 5;
   *len = m;
   return 0;
-}
-
-static int b64val(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62; /* url-safe too: be lenient */
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
-long cotel__base64_decode(const char *in, size_t n, uint8_t *out, size_t cap) {
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t o = 0;
-  while (n && in[n - 1] == '=')
-    n--;
-  for (size_t i = 0; i < n; i++) {
-    int v = b64val(in[i]);
-    if (v < 0) return -1;
-    acc = acc << 6 | (uint32_t)v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (o == cap) return -1;
-      out[o++] = (uint8_t)(acc >> bits);
-    }
-  }
-  return (long)o;
 }
 
 static const char retry_info_type[] = "google.rpc.RetryInfo";

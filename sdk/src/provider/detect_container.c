@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cotel/internal/resource_detect.h"
+#include "cotel/internal/hex.h"
 #include "provider/provider_internal.h"
 
 #define ID_LEN 64
@@ -16,8 +17,7 @@
 static bool is_id(const char *s, size_t n) {
   if (n != ID_LEN) return false;
   for (size_t i = 0; i < n; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-      return false;
+    if (cotel__hex_lc[(unsigned char)s[i]] < 0) return false;
   return true;
 }
 

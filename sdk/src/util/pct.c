@@ -49,3 +49,18 @@ char *cotel__pct_encode(const char *s, size_t len, char *out) {
   }
   return out;
 }
+
+size_t cotel__pct_decode_lenient(const char *s, size_t len, char *out) {
+  size_t o = 0;
+  for (size_t i = 0; i < len; i++) {
+    int hi, lo;
+    if (s[i] == '%' && i + 2 < len && (hi = cotel__hex_val(s[i + 1])) >= 0 &&
+        (lo = cotel__hex_val(s[i + 2])) >= 0) {
+      out[o++] = (char)(hi << 4 | lo);
+      i += 2;
+    } else {
+      out[o++] = s[i];
+    }
+  }
+  return o;
+}

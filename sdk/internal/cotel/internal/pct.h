@@ -10,6 +10,10 @@
 /* Decode %XX (either case) to a byte, anything else literal; false on a
  * malformed escape. out needs len bytes; it is not NUL-terminated. */
 bool cotel__pct_decode(const char *s, size_t len, char *out, size_t *out_len);
+/* Lenient decoding: each valid %XX becomes its byte, anything else (a
+ * malformed escape included) is kept as it is. out needs len bytes; the
+ * decoded length is returned. */
+size_t cotel__pct_decode_lenient(const char *s, size_t len, char *out);
 /* Length once encoded / write it (out needs that many bytes). Bytes that
  * are not W3C baggage-octets, and '%', become %XX. */
 size_t cotel__pct_encoded_len(const char *s, size_t len);

@@ -81,8 +81,4 @@ const char *cotel__grpc_code_name(int code, char buf[16]);
  * "grpc-timeout: 1500m". */
 void cotel__grpc_timeout_header(uint64_t ms, char out[40]);
 
-/* Standard base64 (RFC 4648 §4), padding optional, into out (cap bytes).
- * The decoded length, or -1 on a bad character or too small `out`. */
-long cotel__base64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
-
 #endif
