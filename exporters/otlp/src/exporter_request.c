@@ -19,6 +19,7 @@
 #include "cotel/internal/http.h"
 
 static void h2c_kick(cotel__otlp_exporter *e);
+static bool h2c(const cotel__otlp_exporter *e);
 
 /* A request given up. The first failure of an episode is a warning with
  * its root cause; the rest, until a success ends the episode, are debug
@@ -97,7 +98,7 @@ void cotel__otlp_req_finish(cotel__otlp_req *r, int rc) {
   uv_close((uv_handle_t *)&r->timer, on_req_closed);
   if (rc != 0 && call->rc == 0) call->rc = rc;
   cotel__otlp_call_release(call);
-  if (!e->h2c_connector) h2c_kick(e);
+  if (h2c(e) && !e->h2c_connector) h2c_kick(e);
   if (e->shutting && e->n_reqs == 0) cotel__otlp_close_all(e);
 }
 

@@ -467,13 +467,8 @@ int cotel__spool_peek(cotel__spool *s, cotel__buf *body, uint32_t *spans,
     uint64_t n;
     bool ok;
     advance(s);
-    if (!(g = s->head) || s->head_off >= g->end) {
-      if (g && g->next) { /* an exhausted segment still being written */
-        head_remove(s);
-        continue;
-      }
-      return COTEL_ENOTFOUND;
-    }
+    /* advance() has removed every exhausted segment but the tail. */
+    if (!(g = s->head) || s->head_off >= g->end) return COTEL_ENOTFOUND;
     if (s->rfd < 0 || s->rfd_seq != g->seq) {
       char path[4096];
       if (s->rfd >= 0) close(s->rfd);

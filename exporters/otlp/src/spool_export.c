@@ -42,8 +42,6 @@ typedef struct cotel__otlp_spool_ctx {
   int64_t hint_ms;   /* Retry-After of the last failure, or -1 */
 } cotel__otlp_spool_ctx;
 
-#define EXP_ADD(e, f, v)                                                       \
-  atomic_fetch_add_explicit(&(e)->c.f, (v), memory_order_relaxed)
 #define SP_GET(s, f) atomic_load_explicit(&(s)->c.f, memory_order_relaxed)
 
 static cotel__otlp_spool_ctx *active(cotel__otlp_exporter *e) {
@@ -238,8 +236,8 @@ static void replay_settled(cotel__otlp_spool_ctx *x, bool delivered,
   uint32_t own = cotel__spool_ack(x->s, delivered);
   if (own && delivered) {
     if (rejected > own) rejected = own;
-    EXP_ADD(e, spans_exported, own - rejected);
-    EXP_ADD(e, spans_failed, rejected);
+    ADD(e, spans_exported, own - rejected);
+    ADD(e, spans_failed, rejected);
   }
   x->failures = 0;
   schedule(x, 0);
@@ -262,8 +260,8 @@ static void on_replay_done(cotel__http_req *h) {
     char msg[256];
     if (cotel__otlp_partial_success(h->resp.data, h->resp.len, e->cfg.json,
                                     &rejected, msg, sizeof msg)) {
-      EXP_ADD(e, partial_successes, 1);
-      EXP_ADD(e, spans_rejected, rejected > 0 ? (uint64_t)rejected : 0u);
+      ADD(e, partial_successes, 1);
+      ADD(e, spans_rejected, rejected > 0 ? (uint64_t)rejected : 0u);
     }
     replay_settled(x, true, rejected > 0 ? (uint64_t)rejected : 0u);
   } else if (cotel__otlp_status_retryable(st)) {
@@ -316,9 +314,9 @@ static void replay_next(cotel__otlp_spool_ctx *x) {
   cotel__http_req_prepare(&x->h);
   x->h.done = on_replay_done;
   cotel__spool_sending(x->s);
-  EXP_ADD(e, requests, 1);
-  EXP_ADD(e, retries, 1);
-  EXP_ADD(e, bytes_sent, x->body.len);
+  ADD(e, requests, 1);
+  ADD(e, retries, 1);
+  ADD(e, bytes_sent, x->body.len);
   if (cotel__http_start(&e->http, &x->h) != 0) {
     replay_failed(x);
     return;
