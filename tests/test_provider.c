@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cotel/cotel.h"
 #include "test_util.h"
@@ -447,6 +448,27 @@ static void test_provider_default_exporter_is_otlp(void **state) {
 /* OTel SDK configuration "Exporter Selection": a list, one processor per
  * named exporter, duplicates once; an unknown name is a warning naming
  * the accepted values; "none" wins over the rest. */
+/* "none" wins over the rest of the list before anything is built: an
+ * otlp/file exporter listed beside it must not even create its file. */
+static void test_provider_none_in_the_list_builds_no_exporter(void **state) {
+  (void)state;
+  char path[] = "/tmp/cotel-none-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  unlink(path);
+  setenv("OTEL_EXPORTER_OTLP_TRACES_FILE", path, 1);
+  setenv("OTEL_TRACES_EXPORTER", "otlp/file,none", 1);
+  cotel_span_processor *procs[COTEL_MAX_DEFAULT_PROCESSORS];
+  size_t n = 99;
+  assert_int_equal(
+      cotel_pipeline_from_env(procs, COTEL_MAX_DEFAULT_PROCESSORS, &n), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(access(path, F_OK), -1);
+  unsetenv("OTEL_TRACES_EXPORTER");
+  unsetenv("OTEL_EXPORTER_OTLP_TRACES_FILE");
+}
+
 static void test_provider_exporter_list_gets_one_processor_each(void **state) {
   (void)state;
   static const struct {
@@ -574,6 +596,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_provider_default_pipeline_follows_traces_exporter),
       cmocka_unit_test(test_provider_default_exporter_is_otlp),
       cmocka_unit_test(test_provider_exporter_list_gets_one_processor_each),
+      cmocka_unit_test(test_provider_none_in_the_list_builds_no_exporter),
       cmocka_unit_test(test_provider_shutdown_summarises_lost_spans),
       cmocka_unit_test(
           test_provider_destroy_keeps_the_configured_shutdown_bound),

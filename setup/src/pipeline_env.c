@@ -146,18 +146,13 @@ static int add_named(const char *name, char seen[][NAME_MAX_LEN + 1],
   return 0;
 }
 
-int cotel_pipeline_from_env(cotel_span_processor **procs, size_t cap,
-                            size_t *n) {
-  if (!procs || !n) return COTEL_EINVAL;
-  *n = 0;
-  const char *v = cotel_env_str("OTEL_TRACES_EXPORTER");
-  if (!v) v = "otlp";
-  char seen[COTEL_MAX_DEFAULT_PROCESSORS][NAME_MAX_LEN + 1];
-  if (cap > COTEL_MAX_DEFAULT_PROCESSORS) cap = COTEL_MAX_DEFAULT_PROCESSORS;
-  bool none = false;
-  int rc = 0;
+/* The names of the comma-separated list v (trimmed, empty ones skipped,
+ * each cut to NAME_MAX_LEN), at most `max`; their number. */
+static size_t split_names(const char *v, char names[][NAME_MAX_LEN + 1],
+                          size_t max) {
+  size_t k = 0;
   const char *p = v;
-  while (*p && !rc) {
+  while (*p && k < max) {
     while (*p == ' ' || *p == '\t' || *p == ',')
       p++;
     const char *e = p;
@@ -168,23 +163,39 @@ int cotel_pipeline_from_env(cotel_span_processor **procs, size_t cap,
       t--;
     size_t len = (size_t)(t - p);
     if (len) {
-      char name[NAME_MAX_LEN + 1];
       if (len > NAME_MAX_LEN) len = NAME_MAX_LEN;
-      memcpy(name, p, len);
-      name[len] = '\0';
-      if (!strcasecmp(name, "none"))
-        none = true;
-      else
-        rc = add_named(name, seen, procs, cap, n);
+      memcpy(names[k], p, len);
+      names[k++][len] = '\0';
     }
     p = e;
   }
-  if (rc || none) {
-    /* Spec: "none" means no exporter, whatever else the list says. */
-    if (!rc && *n)
-      cotel_log(COTEL_LOG_WARN,
-                "OTEL_TRACES_EXPORTER: \"none\" given with other exporters; "
-                "exporting nothing");
+  return k;
+}
+
+int cotel_pipeline_from_env(cotel_span_processor **procs, size_t cap,
+                            size_t *n) {
+  if (!procs || !n) return COTEL_EINVAL;
+  *n = 0;
+  const char *v = cotel_env_str("OTEL_TRACES_EXPORTER");
+  if (!v) v = "otlp";
+  char names[2 * COTEL_MAX_DEFAULT_PROCESSORS][NAME_MAX_LEN + 1];
+  size_t k = split_names(v, names, sizeof names / sizeof *names);
+  /* Spec: "none" means no exporter, whatever else the list says; nothing
+   * else is built (an exporter may open files or directories). */
+  for (size_t i = 0; i < k; i++)
+    if (!strcasecmp(names[i], "none")) {
+      if (k > 1)
+        cotel_log(COTEL_LOG_WARN,
+                  "OTEL_TRACES_EXPORTER: \"none\" given with other "
+                  "exporters; exporting nothing");
+      return 0;
+    }
+  char seen[COTEL_MAX_DEFAULT_PROCESSORS][NAME_MAX_LEN + 1];
+  if (cap > COTEL_MAX_DEFAULT_PROCESSORS) cap = COTEL_MAX_DEFAULT_PROCESSORS;
+  int rc = 0;
+  for (size_t i = 0; i < k && !rc; i++)
+    rc = add_named(names[i], seen, procs, cap, n);
+  if (rc) {
     destroy_all(procs, *n);
     *n = 0;
   }
