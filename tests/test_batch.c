@@ -285,6 +285,24 @@ test_batch_shutdown_is_bounded_when_exporter_never_calls_done(void **state) {
   fx_destroy(&f);
 }
 
+/* Stats read right after a shutdown that hit its deadline add up: the
+ * batch in flight is counted as failed and the spans still queued as
+ * dropped before shutdown returns (issue 10). */
+static void
+test_batch_stats_add_up_right_after_a_timed_out_shutdown(void **state) {
+  fixture f;
+  (void)state;
+  fx_init(&f, tx_new(TX_NEVER, 1), opts(100, 10, 600000, 0));
+  fx_end_spans(&f, 25); /* 10 in flight, never done; 15 queued */
+  TX_WAIT(f.t, f.t->calls >= 1);
+  assert_int_equal(f.bp->shutdown(f.bp, 100), COTEL_ETIMEDOUT);
+  cotel_stats st = fx_stats(&f);
+  assert_int_equal(st.spans_exported, 0);
+  assert_int_equal(st.spans_export_failed + st.spans_dropped, 25);
+  assert_int_equal(st.spans_export_failed, 10);
+  fx_destroy(&f);
+}
+
 static void
 test_batch_force_flush_is_bounded_when_exporter_never_calls_done(void **state) {
   fixture f;
@@ -523,6 +541,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_batch_full_queue_drops_and_counts_exactly),
       cmocka_unit_test(
           test_batch_shutdown_is_bounded_when_exporter_never_calls_done),
+      cmocka_unit_test(
+          test_batch_stats_add_up_right_after_a_timed_out_shutdown),
       cmocka_unit_test(
           test_batch_force_flush_is_bounded_when_exporter_never_calls_done),
       cmocka_unit_test(test_batch_shutdown_flushes_and_shuts_exporter_down),
