@@ -297,10 +297,6 @@ static void test_otlp_empty_export_succeeds_without_a_request(void **state) {
   otlp_spans_free(s);
 }
 
-static void child_done(void *arg, int rc) {
-  *(int *)arg = rc;
-}
-
 /* After fork() the batch processor restarts in the child on a new loop and
  * calls start() again; the parent's connection must stay usable. */
 static void test_otlp_exporter_restarts_in_a_forked_child(void **state) {
@@ -308,26 +304,7 @@ static void test_otlp_exporter_restarts_in_a_forked_child(void **state) {
   otlp_spans *s = otlp_spans_new(3);
   otlp_fx_start(fx);
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    /* The child: a new loop, start again, export, report by exit code. */
-    uv_loop_t child_loop;
-    int rc = -1;
-    if (uv_loop_init(&child_loop) != 0) _exit(10);
-    if (fx->exp->start(fx->exp, &child_loop) != 0) _exit(11);
-    fx->exp->export_spans(fx->exp, s->ptrs + 1, 1, child_done, &rc);
-    while (rc == -1 && uv_run(&child_loop, UV_RUN_ONCE)) {
-    }
-    fx->exp->shutdown(fx->exp, cotel_monotonic_ns() + 1000000000u);
-    uv_run(&child_loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&child_loop) != 0) _exit(12);
-    _exit(rc == 0 ? 0 : 13);
-  }
-  int status = 0;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(otlp_fx_export_in_forked_child(fx, s, 1, 1), 0);
   /* The parent carries on, on its connection. */
   assert_int_equal(otlp_fx_export(fx, s, 2, 1, NULL), 0);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 3);

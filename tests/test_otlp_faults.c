@@ -14,21 +14,6 @@
 #include "support/otlp_fixture.h"
 
 /* Slack for scheduling on a loaded 2-core machine. */
-#define SLACK_MS 1500
-
-static void assert_stats(otlp_fx *fx, uint64_t exported, uint64_t failed,
-                         uint64_t requests, uint64_t retries) {
-  cotel_otlp_stats st = otlp_fx_stats(fx);
-  assert_int_equal(st.spans_exported, exported);
-  assert_int_equal(st.spans_failed, failed);
-  assert_int_equal(st.requests, requests);
-  assert_int_equal(st.retries, retries);
-  cotel_stats acc = {0};
-  fx->exp->stats(fx->exp, &acc);
-  assert_int_equal(acc.spans_exported, exported);
-  assert_int_equal(acc.spans_export_failed, failed);
-  assert_int_equal(acc.export_retries, retries);
-}
 
 static void test_otlp_400_is_not_retried_and_counts_spans_failed(void **state) {
   otlp_fx *fx = *state;
@@ -38,11 +23,11 @@ static void test_otlp_400_is_not_retried_and_counts_spans_failed(void **state) {
   int rc = otlp_fx_export(fx, s, 0, 3, NULL);
   assert_int_equal(rc, COTEL_EEXPORT);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 1);
-  assert_stats(fx, 0, 3, 1, 0);
+  otlp_fx_assert_stats(fx, 0, 3, 1, 0);
   assert_int_equal(otlp_fx_stats(fx).requests_failed, 1);
   /* The next export is unaffected. */
   assert_int_equal(otlp_fx_export(fx, s, 0, 3, NULL), 0);
-  assert_stats(fx, 3, 3, 2, 0);
+  otlp_fx_assert_stats(fx, 3, 3, 2, 0);
   otlp_spans_free(s);
 }
 
@@ -53,7 +38,7 @@ static void test_otlp_other_5xx_is_not_retried(void **state) {
   cotel_test_receiver_script(&fx->rx, "status 500\nstatus 501");
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), COTEL_EEXPORT);
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), COTEL_EEXPORT);
-  assert_stats(fx, 0, 2, 2, 0);
+  otlp_fx_assert_stats(fx, 0, 2, 2, 0);
   otlp_spans_free(s);
 }
 
@@ -68,8 +53,8 @@ static void test_otlp_429_waits_for_retry_after_seconds(void **state) {
   long gap =
       otlp_fx_meta_long(fx, 1, "time_ms") - otlp_fx_meta_long(fx, 0, "time_ms");
   assert_true(gap >= 990);
-  assert_true(gap < 1000 + SLACK_MS);
-  assert_stats(fx, 2, 0, 2, 1);
+  assert_true(gap < 1000 + OTLP_FX_SLACK_MS);
+  otlp_fx_assert_stats(fx, 2, 0, 2, 1);
   otlp_pb_request *r = NULL;
   size_t len;
   char *body = cotel_test_receiver_body(&fx->rx, 1, &len);
@@ -90,8 +75,8 @@ static void test_otlp_503_with_a_past_http_date_retries_at_once(void **state) {
       &fx->rx, "status 503 retry_after Sun, 06 Nov 1994 08:49:37 GMT");
   uint64_t ms;
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, &ms), 0);
-  assert_true(ms < SLACK_MS);
-  assert_stats(fx, 1, 0, 2, 1);
+  assert_true(ms < OTLP_FX_SLACK_MS);
+  otlp_fx_assert_stats(fx, 1, 0, 2, 1);
   otlp_spans_free(s);
 }
 
@@ -104,8 +89,8 @@ test_otlp_retry_after_beyond_the_deadline_fails_at_once(void **state) {
   cotel_test_receiver_script(&fx->rx, "status 429 retry_after 60");
   uint64_t ms;
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, &ms), COTEL_ETIMEDOUT);
-  assert_true(ms < SLACK_MS);
-  assert_stats(fx, 0, 1, 1, 0);
+  assert_true(ms < OTLP_FX_SLACK_MS);
+  otlp_fx_assert_stats(fx, 0, 1, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -126,9 +111,9 @@ test_otlp_503_502_504_are_retried_with_growing_backoff(void **state) {
     long gap = otlp_fx_meta_long(fx, i, "time_ms") -
                otlp_fx_meta_long(fx, i - 1, "time_ms");
     assert_true(gap >= d / 2 - 2); /* clock granularity */
-    assert_true(gap < d + SLACK_MS);
+    assert_true(gap < d + OTLP_FX_SLACK_MS);
   }
-  assert_stats(fx, 4, 0, 4, 3);
+  otlp_fx_assert_stats(fx, 4, 0, 4, 3);
   otlp_spans_free(s);
 }
 
@@ -141,7 +126,7 @@ static void test_otlp_retries_stop_at_max_attempts(void **state) {
                              "status 504\nstatus 504\nstatus 504\nstatus 504");
   assert_int_equal(otlp_fx_export(fx, s, 0, 2, NULL), COTEL_ERETRY);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 3);
-  assert_stats(fx, 0, 2, 3, 2);
+  otlp_fx_assert_stats(fx, 0, 2, 3, 2);
   otlp_spans_free(s);
 }
 
@@ -154,9 +139,9 @@ static void test_otlp_slow_answer_fails_by_the_export_timeout(void **state) {
   uint64_t ms;
   assert_int_equal(otlp_fx_export(fx, s, 0, 2, &ms), COTEL_ETIMEDOUT);
   assert_true(ms >= 290);
-  assert_true(ms < 300 + SLACK_MS);
+  assert_true(ms < 300 + OTLP_FX_SLACK_MS);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 1);
-  assert_stats(fx, 0, 2, 1, 0);
+  otlp_fx_assert_stats(fx, 0, 2, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -172,7 +157,7 @@ test_otlp_connection_refused_is_retried_until_the_timeout(void **state) {
   otlp_fx_start(fx);
   uint64_t ms;
   assert_int_equal(otlp_fx_export(fx, s, 0, 2, &ms), COTEL_ETIMEDOUT);
-  assert_true(ms < 400 + SLACK_MS);
+  assert_true(ms < 400 + OTLP_FX_SLACK_MS);
   cotel_otlp_stats st = otlp_fx_stats(fx);
   assert_true(st.retries >= 3); /* backoff <= 50 ms within 400 ms */
   assert_int_equal(st.requests, st.retries + 1);
@@ -191,7 +176,7 @@ static void test_otlp_connection_refused_respects_max_attempts(void **state) {
   fx->opts.retry_max_attempts = 4;
   otlp_fx_start(fx);
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), COTEL_ERETRY);
-  assert_stats(fx, 0, 1, 4, 3);
+  otlp_fx_assert_stats(fx, 0, 1, 4, 3);
   otlp_spans_free(s);
 }
 
@@ -202,7 +187,7 @@ static void test_otlp_reset_mid_response_is_retried(void **state) {
   cotel_test_receiver_script(&fx->rx, "reset");
   assert_int_equal(otlp_fx_export(fx, s, 0, 3, NULL), 0);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 2);
-  assert_stats(fx, 3, 0, 2, 1);
+  otlp_fx_assert_stats(fx, 3, 0, 2, 1);
   otlp_spans_free(s);
 }
 
@@ -213,7 +198,7 @@ static void test_otlp_close_without_response_is_retried(void **state) {
   cotel_test_receiver_script(&fx->rx, "close\nclose");
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 3);
-  assert_stats(fx, 1, 0, 3, 2);
+  otlp_fx_assert_stats(fx, 1, 0, 3, 2);
   otlp_spans_free(s);
 }
 
@@ -226,7 +211,7 @@ static void partial_success(otlp_fx *fx, bool json) {
   assert_int_equal(otlp_fx_export(fx, s, 0, 5, NULL), 0);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 1);
   assert_int_equal(otlp_log_hits(), 1);
-  assert_stats(fx, 3, 2, 1, 0);
+  otlp_fx_assert_stats(fx, 3, 2, 1, 0);
   cotel_otlp_stats st = otlp_fx_stats(fx);
   assert_int_equal(st.spans_rejected, 2);
   assert_int_equal(st.partial_successes, 1);
@@ -250,7 +235,7 @@ test_otlp_partial_success_with_zero_rejected_is_success(void **state) {
   otlp_fx_start(fx);
   cotel_test_receiver_script(&fx->rx, "partial 0");
   assert_int_equal(otlp_fx_export(fx, s, 0, 2, NULL), 0);
-  assert_stats(fx, 2, 0, 1, 0);
+  otlp_fx_assert_stats(fx, 2, 0, 1, 0);
   assert_int_equal(otlp_fx_stats(fx).partial_successes, 0);
   otlp_spans_free(s);
 }
@@ -285,10 +270,10 @@ test_otlp_shutdown_returns_by_its_deadline_while_receiver_stalls(void **state) {
   assert_false(p.done);
   uint64_t ms = otlp_fx_shutdown(fx, 200);
   assert_true(ms >= 190);
-  assert_true(ms < 200 + SLACK_MS);
+  assert_true(ms < 200 + OTLP_FX_SLACK_MS);
   assert_true(p.done);
   assert_int_equal(p.rc, COTEL_ETIMEDOUT);
-  assert_stats(fx, 0, 3, 1, 0);
+  otlp_fx_assert_stats(fx, 0, 3, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -301,10 +286,10 @@ static void test_otlp_shutdown_lets_a_quick_request_finish(void **state) {
   otlp_fx_export_async(fx, s, 0, 3, &p);
   otlp_fx_wait_received(fx, 1);
   uint64_t ms = otlp_fx_shutdown(fx, 5000);
-  assert_true(ms < 100 + SLACK_MS);
+  assert_true(ms < 100 + OTLP_FX_SLACK_MS);
   assert_true(p.done);
   assert_int_equal(p.rc, 0);
-  assert_stats(fx, 3, 0, 1, 0);
+  otlp_fx_assert_stats(fx, 3, 0, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -322,10 +307,10 @@ static void test_otlp_shutdown_fails_requests_waiting_to_retry(void **state) {
     assert_true(uv_run(&fx->loop, UV_RUN_ONCE) != 0);
   }
   uint64_t ms = otlp_fx_shutdown(fx, 5000);
-  assert_true(ms < SLACK_MS);
+  assert_true(ms < OTLP_FX_SLACK_MS);
   assert_true(p.done);
   assert_int_equal(p.rc, COTEL_ESTATE);
-  assert_stats(fx, 0, 2, 1, 0);
+  otlp_fx_assert_stats(fx, 0, 2, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -339,7 +324,7 @@ test_otlp_shutdown_with_a_past_deadline_aborts_at_once(void **state) {
   otlp_fx_export_async(fx, s, 0, 1, &p);
   otlp_fx_wait_received(fx, 1);
   uint64_t ms = otlp_fx_shutdown(fx, 0);
-  assert_true(ms < SLACK_MS);
+  assert_true(ms < OTLP_FX_SLACK_MS);
   assert_true(p.done);
   assert_int_equal(p.rc, COTEL_ETIMEDOUT);
   otlp_spans_free(s);
@@ -355,7 +340,7 @@ static void test_otlp_export_after_shutdown_fails_at_once(void **state) {
   assert_true(p.done);
   assert_int_equal(p.rc, COTEL_ESTATE);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 0);
-  assert_stats(fx, 0, 2, 0, 0);
+  otlp_fx_assert_stats(fx, 0, 2, 0, 0);
   otlp_spans_free(s);
 }
 

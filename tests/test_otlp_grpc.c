@@ -18,7 +18,6 @@
 #include "support/otlp_fixture.h"
 
 /* Slack for scheduling on a loaded 2-core machine. */
-#define SLACK_MS 1500
 
 /* ---- pure pieces --------------------------------------------------------- */
 
@@ -157,15 +156,6 @@ static void test_grpc_timeout_header_fits_eight_digits(void **state) {
 
 /* ---- against the grpcio receiver ----------------------------------------- */
 
-static void assert_stats(otlp_fx *fx, uint64_t exported, uint64_t failed,
-                         uint64_t requests, uint64_t retries) {
-  cotel_otlp_stats st = otlp_fx_stats(fx);
-  assert_int_equal(st.spans_exported, exported);
-  assert_int_equal(st.spans_failed, failed);
-  assert_int_equal(st.requests, requests);
-  assert_int_equal(st.retries, retries);
-}
-
 static otlp_pb_request *decode_request(otlp_fx *fx, long i) {
   size_t len = 0;
   char *body = cotel_test_receiver_body(&fx->rx, i, &len);
@@ -196,7 +186,7 @@ static void test_grpc_request_carries_every_field(void **state) {
   long left = otlp_fx_meta_long(fx, 0, "timeout_ms");
   assert_true(left > 0);
   assert_true(left <= 5000);
-  assert_stats(fx, 6, 0, 1, 0);
+  otlp_fx_assert_stats(fx, 6, 0, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -214,7 +204,7 @@ test_grpc_gzip_message_is_compressed_and_decodes_the_same(void **state) {
   long raw = otlp_fx_meta_long(fx, 0, "len");
   cotel_otlp_stats st = otlp_fx_stats(fx);
   assert_true(st.bytes_sent * 3 < (uint64_t)raw);
-  assert_stats(fx, 40, 0, 1, 0);
+  otlp_fx_assert_stats(fx, 40, 0, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -230,7 +220,7 @@ static void test_grpc_each_retryable_code_is_retried(void **state) {
     assert_int_equal(otlp_fx_export(fx, s, 0, 2, NULL), 0);
     assert_int_equal(cotel_test_receiver_count(&fx->rx), (long)(2 * i + 2));
   }
-  assert_stats(fx, 12, 0, 12, 6);
+  otlp_fx_assert_stats(fx, 12, 0, 12, 6);
   otlp_spans_free(s);
 }
 
@@ -249,7 +239,7 @@ static void test_grpc_each_non_retryable_code_fails_at_once(void **state) {
     assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), COTEL_EEXPORT);
   }
   assert_int_equal(otlp_log_hits(), 1);
-  assert_stats(fx, 0, n, n, 0);
+  otlp_fx_assert_stats(fx, 0, n, n, 0);
   assert_int_equal(otlp_fx_stats(fx).requests_failed, n);
   /* The next export is unaffected. */
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
@@ -266,7 +256,7 @@ static void test_grpc_status_in_trailers_after_headers_is_read(void **state) {
   /* UNAVAILABLE in trailers: retried; then INVALID_ARGUMENT: final. */
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), COTEL_EEXPORT);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 2);
-  assert_stats(fx, 0, 1, 2, 1);
+  otlp_fx_assert_stats(fx, 0, 1, 2, 1);
   otlp_spans_free(s);
 }
 
@@ -282,8 +272,8 @@ test_grpc_resource_exhausted_with_retry_info_waits_its_delay(void **state) {
   long gap =
       otlp_fx_meta_long(fx, 1, "time_ms") - otlp_fx_meta_long(fx, 0, "time_ms");
   assert_true(gap >= 690);
-  assert_true(gap < 700 + SLACK_MS);
-  assert_stats(fx, 2, 0, 2, 1);
+  assert_true(gap < 700 + OTLP_FX_SLACK_MS);
+  otlp_fx_assert_stats(fx, 2, 0, 2, 1);
   otlp_spans_free(s);
 }
 
@@ -295,8 +285,8 @@ static void test_grpc_retry_info_past_the_timeout_fails_at_once(void **state) {
   assert_int_equal(cotel_test_receiver_script(&fx->rx, "retry_info 14 60000"),
                    0);
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, &ms), COTEL_ETIMEDOUT);
-  assert_true(ms < SLACK_MS);
-  assert_stats(fx, 0, 1, 1, 0);
+  assert_true(ms < OTLP_FX_SLACK_MS);
+  otlp_fx_assert_stats(fx, 0, 1, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -328,7 +318,7 @@ test_grpc_slow_answer_past_the_timeout_fails_at_the_deadline(void **state) {
   int rc = otlp_fx_export(fx, s, 0, 1, &ms);
   assert_true(rc == COTEL_ETIMEDOUT || rc == COTEL_ERETRY);
   assert_true(ms >= 790);
-  assert_true(ms < 800 + SLACK_MS);
+  assert_true(ms < 800 + OTLP_FX_SLACK_MS);
   assert_true(otlp_fx_meta_long(fx, 0, "timeout_ms") <= 800);
   assert_int_equal(otlp_fx_stats(fx).spans_failed, 1);
   /* The connection that carried the abandoned call still works, or is
@@ -352,7 +342,7 @@ static void test_grpc_reset_connection_is_reestablished(void **state) {
   otlp_pb_request *r = decode_request(fx, 2);
   otlp_assert_request(r, s->ptrs, 3);
   otlp_pb_free(r);
-  assert_stats(fx, 6, 0, 3, 1);
+  otlp_fx_assert_stats(fx, 6, 0, 3, 1);
   /* And the new connection carries on. */
   assert_int_equal(otlp_fx_export(fx, s, 0, 3, NULL), 0);
   assert_int_equal(cotel_test_receiver_connections(&fx->rx), 2);
@@ -376,7 +366,7 @@ static void test_grpc_concurrent_calls_share_one_connection(void **state) {
     assert_int_equal(p[i].rc, 0);
   }
   assert_int_equal(cotel_test_receiver_connections(&fx->rx), 1);
-  assert_stats(fx, 4, 0, 4, 0);
+  otlp_fx_assert_stats(fx, 4, 0, 4, 0);
   otlp_spans_free(s);
 }
 
@@ -392,7 +382,7 @@ test_grpc_refused_connection_is_retried_until_the_deadline(void **state) {
   otlp_fx_start(fx);
   int rc = otlp_fx_export(fx, s, 0, 1, &ms);
   assert_true(rc == COTEL_ETIMEDOUT || rc == COTEL_ERETRY);
-  assert_true(ms < 600 + SLACK_MS);
+  assert_true(ms < 600 + OTLP_FX_SLACK_MS);
   cotel_otlp_stats st = otlp_fx_stats(fx);
   assert_true(st.requests >= 2);
   assert_int_equal(st.spans_failed, 1);
@@ -409,10 +399,10 @@ test_grpc_shutdown_keeps_its_deadline_with_a_call_hanging(void **state) {
   otlp_fx_export_async(fx, s, 0, 2, &p);
   otlp_fx_wait_received(fx, 1);
   uint64_t ms = otlp_fx_shutdown(fx, 300);
-  assert_true(ms < 300 + SLACK_MS);
+  assert_true(ms < 300 + OTLP_FX_SLACK_MS);
   assert_true(p.done);
   assert_int_equal(p.rc, COTEL_ETIMEDOUT);
-  assert_stats(fx, 0, 2, 1, 0);
+  otlp_fx_assert_stats(fx, 0, 2, 1, 0);
   otlp_spans_free(s);
 }
 
@@ -441,35 +431,13 @@ static void test_http_to_an_otlp_grpc_port_is_named(void **state) {
   otlp_spans_free(s);
 }
 
-static void child_done(void *arg, int rc) {
-  *(int *)arg = rc;
-}
-
 /* A fork child starts over: its own h2c connection, not the parent's. */
 static void test_grpc_exporter_restarts_in_a_forked_child(void **state) {
   otlp_fx *fx = *state;
   otlp_spans *s = otlp_spans_new(3);
   otlp_fx_start(fx);
   assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    uv_loop_t child_loop;
-    int rc = -1;
-    if (uv_loop_init(&child_loop) != 0) _exit(10);
-    if (fx->exp->start(fx->exp, &child_loop) != 0) _exit(11);
-    fx->exp->export_spans(fx->exp, s->ptrs + 1, 1, child_done, &rc);
-    while (rc == -1 && uv_run(&child_loop, UV_RUN_ONCE)) {
-    }
-    fx->exp->shutdown(fx->exp, cotel_monotonic_ns() + 1000000000u);
-    uv_run(&child_loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&child_loop) != 0) _exit(12);
-    _exit(rc == 0 ? 0 : 13);
-  }
-  int status = 0;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(otlp_fx_export_in_forked_child(fx, s, 1, 1), 0);
   /* The parent carries on, on its connection. */
   assert_int_equal(otlp_fx_export(fx, s, 2, 1, NULL), 0);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 3);

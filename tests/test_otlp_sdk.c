@@ -13,8 +13,6 @@
 #include "support/otlp_compare.h"
 #include "support/otlp_fixture.h"
 
-#define SLACK_MS 1500
-
 typedef struct sdk_fx {
   otlp_fx *b; /* receiver and options; its loop stays unused */
   cotel_provider *prov;
@@ -202,7 +200,7 @@ test_otlp_sdk_shutdown_keeps_its_deadline_when_receiver_stalls(void **state) {
   uint64_t t0 = cotel_monotonic_ns();
   int rc = cotel_provider_shutdown(fx->prov, 400);
   uint64_t ms = (cotel_monotonic_ns() - t0) / 1000000u;
-  assert_true(ms < 400 + SLACK_MS);
+  assert_true(ms < 400 + OTLP_FX_SLACK_MS);
   assert_int_equal(rc, COTEL_ETIMEDOUT);
   cotel_otlp_stats st;
   assert_int_equal(cotel_otlp_exporter_stats(fx->otlp, &st), 0);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/otlp_fixture.h"
 
@@ -232,6 +234,48 @@ cotel_otlp_stats otlp_fx_stats(otlp_fx *fx) {
   cotel_otlp_stats st;
   assert_int_equal(cotel_otlp_exporter_stats(fx->exp, &st), 0);
   return st;
+}
+
+static void child_done(void *arg, int rc) {
+  *(int *)arg = rc;
+}
+
+int otlp_fx_export_in_forked_child(otlp_fx *fx, const otlp_spans *s,
+                                   size_t first, size_t n) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    /* The child: a new loop, start again, export, report by exit code. */
+    uv_loop_t child_loop;
+    int rc = -1;
+    if (uv_loop_init(&child_loop) != 0) _exit(10);
+    if (fx->exp->start(fx->exp, &child_loop) != 0) _exit(11);
+    fx->exp->export_spans(fx->exp, s->ptrs + first, n, child_done, &rc);
+    while (rc == -1 && uv_run(&child_loop, UV_RUN_ONCE)) {
+    }
+    fx->exp->shutdown(fx->exp, cotel_monotonic_ns() + 1000000000u);
+    uv_run(&child_loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&child_loop) != 0) _exit(12);
+    _exit(rc == 0 ? 0 : 13);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+void otlp_fx_assert_stats(otlp_fx *fx, uint64_t exported, uint64_t failed,
+                          uint64_t requests, uint64_t retries) {
+  cotel_otlp_stats st = otlp_fx_stats(fx);
+  assert_int_equal(st.spans_exported, exported);
+  assert_int_equal(st.spans_failed, failed);
+  assert_int_equal(st.requests, requests);
+  assert_int_equal(st.retries, retries);
+  cotel_stats acc = {0};
+  fx->exp->stats(fx->exp, &acc);
+  assert_int_equal(acc.spans_exported, exported);
+  assert_int_equal(acc.spans_export_failed, failed);
+  assert_int_equal(acc.export_retries, retries);
 }
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;

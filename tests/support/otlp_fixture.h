@@ -79,6 +79,20 @@ uint64_t otlp_fx_shutdown(otlp_fx *fx, uint64_t timeout_ms);
 
 cotel_otlp_stats otlp_fx_stats(otlp_fx *fx);
 
+/* fork(); the child starts the exporter again on a new loop, exports spans
+ * [first, first+n) of s, shuts down and exits. Returns the child's exit
+ * status (0: exported). */
+int otlp_fx_export_in_forked_child(otlp_fx *fx, const otlp_spans *s,
+                                   size_t first, size_t n);
+
+/* The exporter's own counters and what it adds to a processor's stats
+ * agree with these. */
+void otlp_fx_assert_stats(otlp_fx *fx, uint64_t exported, uint64_t failed,
+                          uint64_t requests, uint64_t retries);
+
+/* What a deadline may overrun on a loaded 2-core machine. */
+#define OTLP_FX_SLACK_MS 1500
+
 /* Log capture: counts messages containing `needle` (set to NULL to stop). */
 void otlp_log_capture(const char *needle);
 unsigned otlp_log_hits(void);
