@@ -10,6 +10,7 @@
 #include "support/internal.h"
 #include "support/http_stub.h"
 #include "test_util.h"
+#include "support/provider_fixture.h"
 
 typedef struct fx {
   cotel_provider *p;
@@ -20,17 +21,8 @@ typedef struct fx {
 
 static int setup(void **state) {
   fx *f = calloc(1, sizeof *f);
-  cotel_provider_config cfg;
-  cotel_span_processor *sp;
-  cotel_sampler *sampler;
-  cotel_provider_config_init(&cfg);
   assert_int_equal(cotel_memory_exporter_new(&f->mem), 0);
-  assert_int_equal(cotel_simple_processor_new(f->mem, &sp), 0);
-  cotel_sampler_always_on(&sampler);
-  cfg.sampler = sampler;
-  cfg.processors = &sp;
-  cfg.n_processors = 1;
-  assert_int_equal(cotel_provider_new(&cfg, &f->p), 0);
+  f->p = simple_provider_new(f->mem, NULL);
   cotel_provider_set_global(f->p);
   cotel_propagator_set_global(NULL);
   f->t = cotel_provider_tracer(f->p, "test");

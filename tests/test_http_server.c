@@ -8,6 +8,7 @@
 #include "cotel/http_server.h"
 #include "support/header_fixture.h"
 #include "test_util.h"
+#include "support/provider_fixture.h"
 
 typedef struct fx {
   cotel_provider *p;
@@ -16,17 +17,8 @@ typedef struct fx {
 
 static int setup(void **state) {
   fx *f = calloc(1, sizeof *f);
-  cotel_provider_config cfg;
-  cotel_span_processor *sp;
-  cotel_sampler *sampler;
-  cotel_provider_config_init(&cfg);
   assert_int_equal(cotel_memory_exporter_new(&f->mem), 0);
-  assert_int_equal(cotel_simple_processor_new(f->mem, &sp), 0);
-  cotel_sampler_always_on(&sampler);
-  cfg.sampler = sampler;
-  cfg.processors = &sp;
-  cfg.n_processors = 1;
-  assert_int_equal(cotel_provider_new(&cfg, &f->p), 0);
+  f->p = simple_provider_new(f->mem, NULL);
   cotel_provider_set_global(f->p);
   cotel_propagator_set_global(NULL);
   *state = f;

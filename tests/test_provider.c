@@ -8,6 +8,7 @@
 
 #include "cotel/cotel.h"
 #include "test_util.h"
+#include "support/provider_fixture.h"
 
 /* A processor that logs its calls into a shared string. */
 typedef struct rec_proc {
@@ -223,16 +224,10 @@ test_provider_disabled_sdk_propagates_without_recording(void **state) {
 static void test_provider_stats_count_spans_and_exports(void **state) {
   (void)state;
   cotel_exporter *mem;
-  cotel_span_processor *sp;
+  cotel_sampler *half;
   cotel_memory_exporter_new(&mem);
-  cotel_simple_processor_new(mem, &sp);
-  cotel_provider_config cfg;
-  cotel_provider *p;
-  cotel_provider_config_init(&cfg);
-  cotel_sampler_traceidratio(0.5, &cfg.sampler);
-  cfg.processors = &sp;
-  cfg.n_processors = 1;
-  assert_int_equal(cotel_provider_new(&cfg, &p), 0);
+  cotel_sampler_traceidratio(0.5, &half);
+  cotel_provider *p = simple_provider_new(mem, half);
   cotel_tracer *t = cotel_provider_tracer(p, "t");
   unsigned sampled = 0;
   for (int i = 0; i < 200; i++) {
@@ -505,16 +500,8 @@ static void test_provider_exporter_list_gets_one_processor_each(void **state) {
 static void test_provider_shutdown_summarises_lost_spans(void **state) {
   (void)state;
   cotel_exporter *mem;
-  cotel_span_processor *sp;
   cotel_memory_exporter_new(&mem);
-  cotel_simple_processor_new(mem, &sp);
-  cotel_provider_config cfg;
-  cotel_provider *p;
-  cotel_provider_config_init(&cfg);
-  cotel_sampler_always_on(&cfg.sampler);
-  cfg.processors = &sp;
-  cfg.n_processors = 1;
-  assert_int_equal(cotel_provider_new(&cfg, &p), 0);
+  cotel_provider *p = simple_provider_new(mem, NULL);
   cotel_tracer *t = cotel_provider_tracer(p, "t");
   cotel_memory_exporter_fail_next(mem, 2, COTEL_EEXPORT);
   for (int i = 0; i < 3; i++) {

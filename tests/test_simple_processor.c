@@ -8,6 +8,7 @@
 
 #include "cotel/cotel.h"
 #include "test_util.h"
+#include "support/provider_fixture.h"
 
 /* An exporter that finishes each export from a timer on the given loop
  * (like a network exporter) or from its own thread. */
@@ -85,16 +86,7 @@ static void ae_init(async_exp *a) {
 }
 
 static cotel_provider *open_with(async_exp *a) {
-  cotel_span_processor *sp;
-  assert_int_equal(cotel_simple_processor_new(&a->base, &sp), 0);
-  cotel_provider_config cfg;
-  cotel_provider *p;
-  cotel_provider_config_init(&cfg);
-  cotel_sampler_always_on(&cfg.sampler);
-  cfg.processors = &sp;
-  cfg.n_processors = 1;
-  assert_int_equal(cotel_provider_new(&cfg, &p), 0);
-  return p;
+  return simple_provider_new(&a->base, NULL);
 }
 
 static void end_one(cotel_provider *p) {
