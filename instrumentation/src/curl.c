@@ -16,7 +16,68 @@
 #include "cotel/curl.h"
 #include "cotel/internal/buf.h"
 #include "cotel/provider.h"
+#include "cotel/semconv.h"
 #include "http_common.h"
+
+/* network.protocol.version for CURLINFO_HTTP_VERSION ("1.1", "2"...). */
+static const char *http_version_name(long v) {
+  switch (v) {
+  case CURL_HTTP_VERSION_1_0:
+    return "1.0";
+  case CURL_HTTP_VERSION_1_1:
+    return "1.1";
+  case CURL_HTTP_VERSION_2_0:
+    return "2";
+  case CURL_HTTP_VERSION_3:
+    return "3";
+  default:
+    return NULL;
+  }
+}
+
+/* error.type for a libcurl error: the CURLcode's name (CURLE_...), or
+ * COTEL_ERROR_TYPE_VALUE_OTHER. */
+static const char *curl_error_type(CURLcode rc) {
+  switch (rc) {
+#define E(x)                                                                   \
+  case x:                                                                      \
+    return #x;
+    E(CURLE_UNSUPPORTED_PROTOCOL)
+    E(CURLE_URL_MALFORMAT)
+    E(CURLE_COULDNT_RESOLVE_PROXY)
+    E(CURLE_COULDNT_RESOLVE_HOST)
+    E(CURLE_COULDNT_CONNECT)
+    E(CURLE_WEIRD_SERVER_REPLY)
+    E(CURLE_HTTP_RETURNED_ERROR)
+    E(CURLE_WRITE_ERROR)
+    E(CURLE_READ_ERROR)
+    E(CURLE_OUT_OF_MEMORY)
+    E(CURLE_OPERATION_TIMEDOUT)
+    E(CURLE_RANGE_ERROR)
+    E(CURLE_HTTP_POST_ERROR)
+    E(CURLE_SSL_CONNECT_ERROR)
+    E(CURLE_ABORTED_BY_CALLBACK)
+    E(CURLE_TOO_MANY_REDIRECTS)
+    E(CURLE_GOT_NOTHING)
+    E(CURLE_SEND_ERROR)
+    E(CURLE_RECV_ERROR)
+    E(CURLE_SSL_CERTPROBLEM)
+    E(CURLE_SSL_CIPHER)
+    E(CURLE_PEER_FAILED_VERIFICATION)
+    E(CURLE_BAD_CONTENT_ENCODING)
+    E(CURLE_SEND_FAIL_REWIND)
+    E(CURLE_SSL_CACERT_BADFILE)
+    E(CURLE_PARTIAL_FILE)
+    E(CURLE_HTTP2)
+    E(CURLE_HTTP2_STREAM)
+    E(CURLE_HTTP3)
+    E(CURLE_QUIC_CONNECT_ERROR)
+    E(CURLE_PROXY)
+#undef E
+  default:
+    return COTEL_ERROR_TYPE_VALUE_OTHER;
+  }
+}
 
 #define MAX_LINES 16 /* header lines we add per request */
 #define N_BUCKETS 64
@@ -128,24 +189,26 @@ static void start_span(curl_state *s, const char *peer_ip, int peer_port) {
   size_t n = 0;
   const char *known = cotel__http_method_known(method);
   attrs[n++] =
-      cotel_attr_string("http.request.method", known ? known : "_OTHER");
+      cotel_attr_string(COTEL_ATTR_HTTP_REQUEST_METHOD,
+                        known ? known : COTEL_HTTP_REQUEST_METHOD_VALUE_OTHER);
   if (!known)
-    attrs[n++] = cotel_attr_string("http.request.method_original", method);
+    attrs[n++] =
+        cotel_attr_string(COTEL_ATTR_HTTP_REQUEST_METHOD_ORIGINAL, method);
   cotel__url_parts u;
   if (url && cotel__url_split(url, &u) == 0) {
     s->scratch.len = 0;
     const char *full = cotel__url_redact(url, &u, &s->scratch);
-    if (full) attrs[n++] = cotel_attr_string("url.full", full);
+    if (full) attrs[n++] = cotel_attr_string(COTEL_ATTR_URL_FULL, full);
     if (u.host_len)
-      attrs[n++] = (cotel_attr){.key = cotel_str_c("server.address"),
+      attrs[n++] = (cotel_attr){.key = cotel_str_c(COTEL_ATTR_SERVER_ADDRESS),
                                 .type = COTEL_ATTR_STRING,
                                 .v.s = {u.host, u.host_len}};
-    if (u.port > 0) attrs[n++] = cotel_attr_int("server.port", u.port);
+    if (u.port > 0) attrs[n++] = cotel_attr_int(COTEL_ATTR_SERVER_PORT, u.port);
   }
   if (peer_ip && *peer_ip) {
-    attrs[n++] = cotel_attr_string("network.peer.address", peer_ip);
+    attrs[n++] = cotel_attr_string(COTEL_ATTR_NETWORK_PEER_ADDRESS, peer_ip);
     if (peer_port > 0)
-      attrs[n++] = cotel_attr_int("network.peer.port", peer_port);
+      attrs[n++] = cotel_attr_int(COTEL_ATTR_NETWORK_PEER_PORT, peer_port);
   }
   cotel_span_options so = {.parent = s->parent,
                            .kind = COTEL_SPAN_KIND_CLIENT,
@@ -247,23 +310,23 @@ static void finish(curl_state *s, CURLcode result) {
   long status = 0, version = 0;
   curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
   if (status > 0) {
-    cotel_span_set_int(sp, "http.response.status_code", status);
+    cotel_span_set_int(sp, COTEL_ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &version);
-    const char *pv = cotel__http_version_name(version);
-    if (pv) cotel_span_set_str(sp, "network.protocol.version", pv);
+    const char *pv = http_version_name(version);
+    if (pv) cotel_span_set_str(sp, COTEL_ATTR_NETWORK_PROTOCOL_VERSION, pv);
   }
   if (s->requests > 1)
-    cotel_span_set_int(sp, "http.request.resend_count",
+    cotel_span_set_int(sp, COTEL_ATTR_HTTP_REQUEST_RESEND_COUNT,
                        (int64_t)s->requests - 1);
   if (result != CURLE_OK) {
-    cotel_span_set_str(sp, "error.type", cotel__curl_error_type(result));
+    cotel_span_set_str(sp, COTEL_ATTR_ERROR_TYPE, curl_error_type(result));
     cotel_span_set_status(sp, COTEL_STATUS_ERROR, curl_easy_strerror(result));
   } else if (status >= 400) {
     /* HTTP semconv, status: 4xx and 5xx are errors on a client span; the
      * description is left empty (the status code says it). */
     char code[16];
     cotel__fmt_status(status, code);
-    cotel_span_set_str(sp, "error.type", code);
+    cotel_span_set_str(sp, COTEL_ATTR_ERROR_TYPE, code);
     cotel_span_set_status(sp, COTEL_STATUS_ERROR, NULL);
   }
   cotel_span_end(sp, 0);

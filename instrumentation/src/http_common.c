@@ -146,63 +146,6 @@ const char *cotel__url_redact(const char *url, const cotel__url_parts *u,
   return rc ? NULL : (const char *)b->data;
 }
 
-const char *cotel__http_version_name(long v) {
-  switch (v) {
-  case CURL_HTTP_VERSION_1_0:
-    return "1.0";
-  case CURL_HTTP_VERSION_1_1:
-    return "1.1";
-  case CURL_HTTP_VERSION_2_0:
-    return "2";
-  case CURL_HTTP_VERSION_3:
-    return "3";
-  default:
-    return NULL;
-  }
-}
-
-const char *cotel__curl_error_type(CURLcode rc) {
-  switch (rc) {
-#define E(x)                                                                   \
-  case x:                                                                      \
-    return #x;
-    E(CURLE_UNSUPPORTED_PROTOCOL)
-    E(CURLE_URL_MALFORMAT)
-    E(CURLE_COULDNT_RESOLVE_PROXY)
-    E(CURLE_COULDNT_RESOLVE_HOST)
-    E(CURLE_COULDNT_CONNECT)
-    E(CURLE_WEIRD_SERVER_REPLY)
-    E(CURLE_HTTP_RETURNED_ERROR)
-    E(CURLE_WRITE_ERROR)
-    E(CURLE_READ_ERROR)
-    E(CURLE_OUT_OF_MEMORY)
-    E(CURLE_OPERATION_TIMEDOUT)
-    E(CURLE_RANGE_ERROR)
-    E(CURLE_HTTP_POST_ERROR)
-    E(CURLE_SSL_CONNECT_ERROR)
-    E(CURLE_ABORTED_BY_CALLBACK)
-    E(CURLE_TOO_MANY_REDIRECTS)
-    E(CURLE_GOT_NOTHING)
-    E(CURLE_SEND_ERROR)
-    E(CURLE_RECV_ERROR)
-    E(CURLE_SSL_CERTPROBLEM)
-    E(CURLE_SSL_CIPHER)
-    E(CURLE_PEER_FAILED_VERIFICATION)
-    E(CURLE_BAD_CONTENT_ENCODING)
-    E(CURLE_SEND_FAIL_REWIND)
-    E(CURLE_SSL_CACERT_BADFILE)
-    E(CURLE_PARTIAL_FILE)
-    E(CURLE_HTTP2)
-    E(CURLE_HTTP2_STREAM)
-    E(CURLE_HTTP3)
-    E(CURLE_QUIC_CONNECT_ERROR)
-    E(CURLE_PROXY)
-#undef E
-  default:
-    return "_OTHER";
-  }
-}
-
 void cotel__fmt_status(long status, char out[16]) {
   snprintf(out, 16, "%ld", status);
 }

@@ -1,9 +1,9 @@
 /* Private to the instrumentation component: HTTP semantic-convention
- * helpers shared by the libcurl spans and the server helper. */
+ * helpers shared by the libcurl spans and the server helper (which the
+ * nginx module links, so nothing here needs libcurl). */
 #ifndef COTEL_INSTR_HTTP_COMMON_H
 #define COTEL_INSTR_HTTP_COMMON_H
 
-#include <curl/curl.h>
 #include <stddef.h>
 
 #include "cotel/internal/buf.h"
@@ -35,13 +35,6 @@ int cotel__url_split(const char *url, cotel__url_parts *out);
  * `scratch`; NULL when out of memory. */
 const char *cotel__url_redact(const char *url, const cotel__url_parts *u,
                               cotel__buf *scratch);
-
-/* network.protocol.version for CURLINFO_HTTP_VERSION ("1.1", "2"...). */
-const char *cotel__http_version_name(long curl_http_version);
-
-/* error.type for a libcurl error: the CURLcode's name (CURLE_...), or
- * "_OTHER". */
-const char *cotel__curl_error_type(CURLcode rc);
 
 /* Decimal status code into out (NUL-terminated). */
 void cotel__fmt_status(long status, char out[16]);

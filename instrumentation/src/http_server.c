@@ -5,6 +5,7 @@
 
 #include "cotel/http_server.h"
 #include "cotel/provider.h"
+#include "cotel/semconv.h"
 #include "http_common.h"
 
 #define NAME_MAX_LEN 256
@@ -96,9 +97,11 @@ int cotel_http_server_start(cotel_tracer *tracer,
   cotel_attr attrs[16];
   size_t n = 0;
   const char *known = cotel__http_method_known_n(r->method.ptr, r->method.len);
-  attrs[n++] = known ? cotel_attr_string("http.request.method", known)
-                     : cotel_attr_string("http.request.method", "_OTHER");
-  if (!known) attrs[n++] = attr_str("http.request.method_original", r->method);
+  attrs[n++] = known ? cotel_attr_string(COTEL_ATTR_HTTP_REQUEST_METHOD, known)
+                     : cotel_attr_string(COTEL_ATTR_HTTP_REQUEST_METHOD,
+                                         COTEL_HTTP_REQUEST_METHOD_VALUE_OTHER);
+  if (!known)
+    attrs[n++] = attr_str(COTEL_ATTR_HTTP_REQUEST_METHOD_ORIGINAL, r->method);
 
   /* The target: origin-form "/p?q", or absolute-form "http://h/p?q"
    * (RFC 9112 §3.2). */
@@ -114,12 +117,12 @@ int cotel_http_server_start(cotel_tracer *tracer,
   }
   const char *q = t.len ? memchr(t.ptr, '?', t.len) : NULL;
   cotel_str path = {t.ptr, q ? (size_t)(q - t.ptr) : t.len};
-  if (path.len) attrs[n++] = attr_str("url.path", path);
+  if (path.len) attrs[n++] = attr_str(COTEL_ATTR_URL_PATH, path);
   if (q && (size_t)(q + 1 - t.ptr) < t.len)
-    attrs[n++] = attr_str("url.query",
+    attrs[n++] = attr_str(COTEL_ATTR_URL_QUERY,
                           (cotel_str){q + 1, t.len - (size_t)(q + 1 - t.ptr)});
-  if (r->scheme.len) attrs[n++] = attr_str("url.scheme", r->scheme);
-  if (r->route.len) attrs[n++] = attr_str("http.route", r->route);
+  if (r->scheme.len) attrs[n++] = attr_str(COTEL_ATTR_URL_SCHEME, r->scheme);
+  if (r->route.len) attrs[n++] = attr_str(COTEL_ATTR_HTTP_ROUTE, r->route);
 
   cotel_str v;
   if (header(r->headers, "x-forwarded-for", &v)) {
@@ -127,32 +130,33 @@ int cotel_http_server_start(cotel_tracer *tracer,
     cotel_str first =
         trim((cotel_str){v.ptr, comma ? (size_t)(comma - v.ptr) : v.len});
     if (first.len)
-      attrs[n++] = attr_str("client.address", first);
+      attrs[n++] = attr_str(COTEL_ATTR_CLIENT_ADDRESS, first);
     else if (r->peer_address.len)
-      attrs[n++] = attr_str("client.address", r->peer_address);
+      attrs[n++] = attr_str(COTEL_ATTR_CLIENT_ADDRESS, r->peer_address);
   } else if (r->peer_address.len) {
-    attrs[n++] = attr_str("client.address", r->peer_address);
+    attrs[n++] = attr_str(COTEL_ATTR_CLIENT_ADDRESS, r->peer_address);
   }
   if (r->peer_address.len)
-    attrs[n++] = attr_str("network.peer.address", r->peer_address);
+    attrs[n++] = attr_str(COTEL_ATTR_NETWORK_PEER_ADDRESS, r->peer_address);
   if (r->peer_port > 0)
-    attrs[n++] = cotel_attr_int("network.peer.port", r->peer_port);
+    attrs[n++] = cotel_attr_int(COTEL_ATTR_NETWORK_PEER_PORT, r->peer_port);
   if (header(r->headers, "host", &v)) {
     cotel_str host;
     int port;
     split_host(trim(v), &host, &port);
-    if (host.len) attrs[n++] = attr_str("server.address", host);
+    if (host.len) attrs[n++] = attr_str(COTEL_ATTR_SERVER_ADDRESS, host);
     if (!port && r->scheme.len == 5 && memcmp(r->scheme.ptr, "https", 5) == 0)
       port = 443;
     else if (!port && r->scheme.len == 4 &&
              memcmp(r->scheme.ptr, "http", 4) == 0)
       port = 80;
-    if (port) attrs[n++] = cotel_attr_int("server.port", port);
+    if (port) attrs[n++] = cotel_attr_int(COTEL_ATTR_SERVER_PORT, port);
   }
   if (header(r->headers, "user-agent", &v))
-    attrs[n++] = attr_str("user_agent.original", v);
+    attrs[n++] = attr_str(COTEL_ATTR_USER_AGENT_ORIGINAL, v);
   if (r->protocol_version.len)
-    attrs[n++] = attr_str("network.protocol.version", r->protocol_version);
+    attrs[n++] =
+        attr_str(COTEL_ATTR_NETWORK_PROTOCOL_VERSION, r->protocol_version);
 
   char name[NAME_MAX_LEN];
   span_name(name, r->method, known, r->route);
@@ -180,7 +184,7 @@ int cotel_http_server_start(cotel_tracer *tracer,
 
 void cotel_http_server_set_route(cotel_http_server_span *s, const char *route) {
   if (!s || !route || !*route || s->ended) return;
-  cotel_span_set_str(s->span, "http.route", route);
+  cotel_span_set_str(s->span, COTEL_ATTR_HTTP_ROUTE, route);
   char name[NAME_MAX_LEN];
   snprintf(name, sizeof name, "%s %s", s->method ? s->method : "HTTP", route);
   cotel_span_update_name(s->span, name);
@@ -196,15 +200,16 @@ void cotel_http_server_end(cotel_http_server_span *s, int status) {
   if (!s || s->ended) return;
   s->ended = true;
   if (status > 0) {
-    cotel_span_set_int(s->span, "http.response.status_code", status);
+    cotel_span_set_int(s->span, COTEL_ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     if (status >= 500) {
       char code[16];
       cotel__fmt_status(status, code);
-      cotel_span_set_str(s->span, "error.type", code);
+      cotel_span_set_str(s->span, COTEL_ATTR_ERROR_TYPE, code);
       cotel_span_set_status(s->span, COTEL_STATUS_ERROR, NULL);
     }
   } else {
-    cotel_span_set_str(s->span, "error.type", "_OTHER");
+    cotel_span_set_str(s->span, COTEL_ATTR_ERROR_TYPE,
+                       COTEL_ERROR_TYPE_VALUE_OTHER);
     cotel_span_set_status(s->span, COTEL_STATUS_ERROR, "no response sent");
   }
   cotel_span_end(s->span, 0);
