@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cotel/env.h"
+#include "cotel/internal/parse.h"
 
 static void on_pair(void *ud, const char *k, const char *v) {
   size_t *total = ud;
@@ -26,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint32_t u;
   double d;
   size_t total = 0;
-  switch (data[0] % 5) {
+  uint64_t sz;
+  switch (data[0] % 6) {
   case 0:
     (void)cotel_parse_bool(s, &b);
     break;
@@ -38,6 +40,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     break;
   case 3:
     (void)cotel_parse_ms(s, &u);
+    break;
+  case 4: /* byte sizes of the file exporter and the spool */
+    if (cotel__parse_size(s, &sz) == 0 && s[0] == '0' && sz != 0 &&
+        strspn(s, "0") == strlen(s))
+      abort(); /* all zeros is 0 */
     break;
   default:
     if (cotel_parse_kv_list(s, "FUZZ", on_pair, &total) > 0 && total > 2 * size)

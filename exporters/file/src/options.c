@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cotel/env.h"
+#include "cotel/internal/parse.h"
 #include "cotel/otlp_file.h"
 
 #define DEFAULT_MAX_BYTES (100u * 1024u * 1024u)
@@ -31,38 +32,6 @@ static const char *env2(const char *traces_name, const char *name,
 }
 
 /* "1048576", "512K", "10M", "1G" (binary multiples). */
-static int parse_size(const char *s, uint64_t *out) {
-  char *end;
-  unsigned long long v;
-  uint64_t mul = 1;
-  if (!s || *s < '0' || *s > '9') return COTEL_EINVAL;
-  errno = 0;
-  v = strtoull(s, &end, 10);
-  if (errno) return COTEL_EINVAL;
-  switch (*end) {
-  case 'k':
-  case 'K':
-    mul = 1024u;
-    end++;
-    break;
-  case 'm':
-  case 'M':
-    mul = 1024u * 1024u;
-    end++;
-    break;
-  case 'g':
-  case 'G':
-    mul = 1024u * 1024u * 1024u;
-    end++;
-    break;
-  default:
-    break;
-  }
-  if (*end || v > UINT64_MAX / mul) return COTEL_EINVAL;
-  *out = (uint64_t)v * mul;
-  return 0;
-}
-
 void cotel_otlp_file_options_from_env(cotel_otlp_file_options *o) {
   const char *v, *which;
   if (!o) return;
@@ -72,7 +41,7 @@ void cotel_otlp_file_options_from_env(cotel_otlp_file_options *o) {
   if ((v = env2("OTEL_EXPORTER_OTLP_TRACES_FILE_MAX_BYTES",
                 "OTEL_EXPORTER_OTLP_FILE_MAX_BYTES", &which))) {
     uint64_t n;
-    if (parse_size(v, &n) == 0)
+    if (cotel__parse_size(v, &n) == 0)
       o->max_bytes = n;
     else
       cotel_log(COTEL_LOG_WARN,

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "cotel/internal/abi.h"
+#include "cotel/internal/parse.h"
 #include "cotel/env.h"
 #include "cotel/otlp.h"
 #include "exporter_internal.h"
@@ -102,21 +103,12 @@ static void env_insecure(cotel_otlp_options *o) {
 /* cotel extension: COTEL_EXPORTER_OTLP_SPOOL_{DIR,MAX_BYTES}. */
 static void env_spool(cotel_otlp_options *o) {
   const char *v = cotel_env_str("COTEL_EXPORTER_OTLP_SPOOL_DIR");
-  char *end;
-  unsigned long long n;
+  uint64_t n;
   if (v && *v) o->spool_dir = v;
   if (!(v = cotel_env_str("COTEL_EXPORTER_OTLP_SPOOL_MAX_BYTES"))) return;
-  n = strtoull(v, &end, 10);
-  if (end != v && *v != '-') {
-    unsigned shift = 0;
-    if (*end == 'k' || *end == 'K') shift = 10;
-    if (*end == 'm' || *end == 'M') shift = 20;
-    if (*end == 'g' || *end == 'G') shift = 30;
-    if (shift) end++;
-    if (!*end && n < (1ull << (63 - shift)) && (n << shift) >= 16384) {
-      o->spool_max_bytes = (uint64_t)n << shift;
-      return;
-    }
+  if (cotel__parse_size(v, &n) == 0 && n >= 16384) {
+    o->spool_max_bytes = n;
+    return;
   }
   cotel_log(COTEL_LOG_WARN,
             "COTEL_EXPORTER_OTLP_SPOOL_MAX_BYTES: invalid size '%s' (at "

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cotel/env.h"
+#include "cotel/internal/parse.h"
 #include "cotel/internal/pct.h"
 
 static bool is_space(char c) {
@@ -188,4 +189,36 @@ int cotel_parse_kv_list(const char *s, const char *what,
   free(key);
   free(val);
   return n;
+}
+
+int cotel__parse_size(const char *s, uint64_t *out) {
+  char *end;
+  unsigned long long v;
+  uint64_t mul = 1;
+  if (!s || *s < '0' || *s > '9') return COTEL_EINVAL;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno) return COTEL_EINVAL;
+  switch (*end) {
+  case 'k':
+  case 'K':
+    mul = 1024u;
+    end++;
+    break;
+  case 'm':
+  case 'M':
+    mul = 1024u * 1024u;
+    end++;
+    break;
+  case 'g':
+  case 'G':
+    mul = 1024u * 1024u * 1024u;
+    end++;
+    break;
+  default:
+    break;
+  }
+  if (*end || v > UINT64_MAX / mul) return COTEL_EINVAL;
+  *out = (uint64_t)v * mul;
+  return 0;
 }
