@@ -43,6 +43,10 @@ extern const char cotel__otlp_default_endpoint[];
 int cotel__otlp_cfg_build(const cotel_otlp_options *o, cotel__otlp_cfg *c);
 /* Copy the caller's options over the defaults (config.c; docs/abi.md). 0 or
  * COTEL_EINVAL for a bad stamp. */
+/* The delay a response's Retry-After asks for, in ms (exporter_request.c;
+ * OTLP spec "OTLP/HTTP Throttling"), or -1 when it has none (or a bad one). */
+int64_t cotel__otlp_retry_after_ms(const cotel__http_req *h);
+
 int cotel__otlp_options_in(const cotel_otlp_options *o, size_t size,
                            cotel_otlp_options *full);
 void cotel__otlp_cfg_free(cotel__otlp_cfg *c);

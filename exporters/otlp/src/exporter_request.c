@@ -289,13 +289,7 @@ static void on_http_done(cotel__http_req *h) {
   if (st >= 200 && st < 300) {
     on_success(r, h->resp.data, h->resp.len);
   } else if (cotel__otlp_status_retryable(st)) {
-    uint64_t ms = 0;
-    int64_t after = -1;
-    if (h->retry_after[0] &&
-        cotel__otlp_parse_retry_after(
-            h->retry_after, strlen(h->retry_after),
-            (int64_t)(cotel_time_now_ns() / COTEL__NS_PER_S), &ms) == 0)
-      after = (int64_t)ms;
+    int64_t after = cotel__otlp_retry_after_ms(h);
     snprintf(r->cause, sizeof r->cause, "answered HTTP %ld", st);
     cotel_log(COTEL_LOG_DEBUG, "otlp: HTTP %ld (retryable)", st);
     req_retry(r, after, COTEL_ERETRY);
@@ -368,6 +362,16 @@ static void req_attempt(cotel__otlp_req *r) {
   if (r->attempts > 1) ADD(e, retries, 1);
   if ((rc = cotel__http_start(&e->http, &r->h)) != 0)
     cotel__otlp_req_finish(r, rc);
+}
+
+int64_t cotel__otlp_retry_after_ms(const cotel__http_req *h) {
+  uint64_t ms = 0;
+  if (h->retry_after[0] &&
+      cotel__otlp_parse_retry_after(
+          h->retry_after, strlen(h->retry_after),
+          (int64_t)(cotel_time_now_ns() / COTEL__NS_PER_S), &ms) == 0)
+    return (int64_t)ms;
+  return -1;
 }
 
 int cotel__otlp_easy_setup(cotel__otlp_exporter *e, cotel__http_req *h,

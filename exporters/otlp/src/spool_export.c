@@ -265,12 +265,8 @@ static void on_replay_done(cotel__http_req *h) {
     }
     replay_settled(x, true, rejected > 0 ? (uint64_t)rejected : 0u);
   } else if (cotel__otlp_status_retryable(st)) {
-    uint64_t ms = 0;
-    if (h->retry_after[0] &&
-        cotel__otlp_parse_retry_after(
-            h->retry_after, strlen(h->retry_after),
-            (int64_t)(cotel_time_now_ns() / 1000000000u), &ms) == 0)
-      x->hint_ms = (int64_t)ms;
+    int64_t after = cotel__otlp_retry_after_ms(h);
+    if (after >= 0) x->hint_ms = after;
     cotel__spool_unsent(x->s, false); /* the server said no */
     replay_failed(x);
   } else {
