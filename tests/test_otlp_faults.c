@@ -127,6 +127,8 @@ static void test_otlp_retries_stop_at_max_attempts(void **state) {
   assert_int_equal(otlp_fx_export(fx, s, 0, 2, NULL), COTEL_ERETRY);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 3);
   otlp_fx_assert_stats(fx, 0, 2, 3, 2);
+  /* Refused with an answer: known not delivered. */
+  assert_int_equal(otlp_fx_stats(fx).spans_failed_in_doubt, 0);
   otlp_spans_free(s);
 }
 
@@ -142,6 +144,8 @@ static void test_otlp_slow_answer_fails_by_the_export_timeout(void **state) {
   assert_true(ms < 300 + OTLP_FX_SLACK_MS);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 1);
   otlp_fx_assert_stats(fx, 0, 2, 1, 0);
+  /* The receiver read the whole request: it may act on it. */
+  assert_int_equal(otlp_fx_stats(fx).spans_failed_in_doubt, 2);
   otlp_spans_free(s);
 }
 
@@ -162,6 +166,7 @@ test_otlp_connection_refused_is_retried_until_the_timeout(void **state) {
   assert_true(st.retries >= 3); /* backoff <= 50 ms within 400 ms */
   assert_int_equal(st.requests, st.retries + 1);
   assert_int_equal(st.spans_failed, 2);
+  assert_int_equal(st.spans_failed_in_doubt, 0); /* never sent */
   assert_int_equal(st.spans_exported, 0);
   assert_int_equal(st.requests_failed, 1);
   otlp_spans_free(s);
@@ -188,6 +193,21 @@ static void test_otlp_reset_mid_response_is_retried(void **state) {
   assert_int_equal(otlp_fx_export(fx, s, 0, 3, NULL), 0);
   assert_int_equal(cotel_test_receiver_count(&fx->rx), 2);
   otlp_fx_assert_stats(fx, 3, 0, 2, 1);
+  otlp_spans_free(s);
+}
+
+static void
+test_otlp_a_response_cut_short_leaves_the_spans_in_doubt(void **state) {
+  otlp_fx *fx = *state;
+  otlp_spans *s = otlp_spans_new(3);
+  fx->opts.retry_max_attempts = 1;
+  otlp_fx_start(fx);
+  cotel_test_receiver_script(&fx->rx, "reset");
+  assert_int_equal(otlp_fx_export(fx, s, 0, 3, NULL), COTEL_ERETRY);
+  assert_int_equal(cotel_test_receiver_count(&fx->rx), 1);
+  cotel_otlp_stats st = otlp_fx_stats(fx);
+  assert_int_equal(st.spans_failed, 3);
+  assert_int_equal(st.spans_failed_in_doubt, 3);
   otlp_spans_free(s);
 }
 
@@ -424,6 +444,9 @@ int main(int argc, char **argv) {
           otlp_fx_teardown),
       cmocka_unit_test_setup_teardown(test_otlp_reset_mid_response_is_retried,
                                       otlp_fx_setup, otlp_fx_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_otlp_a_response_cut_short_leaves_the_spans_in_doubt,
+          otlp_fx_setup, otlp_fx_teardown),
       cmocka_unit_test_setup_teardown(
           test_otlp_close_without_response_is_retried, otlp_fx_setup,
           otlp_fx_teardown),

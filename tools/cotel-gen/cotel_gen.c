@@ -268,13 +268,14 @@ int main(int argc, char **argv) {
          ",\"spool_pending\":%" PRIu64 ",\"spool_written\":%" PRIu64
          ",\"spool_replayed\":%" PRIu64 ",\"spool_recovered\":%" PRIu64
          ",\"spool_dropped\":%" PRIu64 ",\"spool_duplicated\":%" PRIu64
-         ",\"spool_corrupt\":%" PRIu64 "}\n",
+         ",\"spool_corrupt\":%" PRIu64 ",\"in_doubt\":%" PRIu64 "}\n",
          st.spans_started, st.spans_ended, st.spans_exported, st.spans_dropped,
          st.spans_export_failed, st.export_retries, (t1 - t0) / 1000000,
          (t2 - t1) / 1000000, max_end, peak_rss_kb(), os.spool_spans_pending,
          os.spool_spans_written, os.spool_spans_replayed,
          os.spool_spans_recovered, os.spool_spans_dropped,
-         os.spool_spans_duplicated, os.spool_records_corrupt);
+         os.spool_spans_duplicated, os.spool_records_corrupt,
+         os.spans_failed_in_doubt);
   fflush(stdout);
   cotel_provider_destroy(p);
   free(ws);

@@ -159,7 +159,10 @@ static void exp_export(cotel_exporter *self,
 static void abort_all(cotel__otlp_exporter *e, int rc) {
   while (e->reqs) {
     cotel__otlp_req *r = e->reqs;
-    if (r->state == REQ_IN_FLIGHT) cotel__http_cancel(&e->http, &r->h);
+    if (r->state == REQ_IN_FLIGHT) {
+      r->in_doubt = cotel__otlp_req_sent_whole(r);
+      cotel__http_cancel(&e->http, &r->h);
+    }
     cotel__otlp_req_finish(r, rc);
   }
 }
@@ -295,6 +298,7 @@ static void collect(cotel__otlp_exporter *e, cotel_otlp_stats *out) {
   out->retries = GET(e, retries);
   out->splits = GET(e, splits);
   out->bytes_sent = GET(e, bytes_sent);
+  out->spans_failed_in_doubt = GET(e, spans_in_doubt);
   cotel__otlp_spool_stats(e, out);
 }
 

@@ -78,6 +78,7 @@ typedef struct cotel__otlp_req {
   uv_timer_t timer;        /* backoff */
   cotel__grpc_result grpc; /* grpc: what the response said */
   bool reused;     /* h2c: sent as a stream of the established connection */
+  bool in_doubt;   /* the last attempt sent it all, no complete answer came */
   char cause[320]; /* why the last attempt failed (diagnose.c) */
   struct curl_slist timeout_h; /* grpc: grpc-timeout, then cfg.headers */
   char timeout_line[40];
@@ -86,7 +87,8 @@ typedef struct cotel__otlp_req {
 
 typedef struct cotel__otlp_counters {
   _Atomic uint64_t spans_exported, spans_failed, spans_rejected,
-      partial_successes, requests, requests_failed, retries, splits, bytes_sent;
+      partial_successes, requests, requests_failed, retries, splits, bytes_sent,
+      spans_in_doubt;
 } cotel__otlp_counters;
 
 typedef struct cotel__otlp_exporter {
@@ -131,6 +133,8 @@ void cotel__otlp_call_release(cotel__otlp_call *call);
 /* End a request: rc != 0 counts its spans failed. Frees it (after its timer
  * closes) and releases its call. */
 void cotel__otlp_req_finish(cotel__otlp_req *r, int rc);
+/* Whether the current attempt uploaded the whole body (libcurl's count). */
+bool cotel__otlp_req_sent_whole(cotel__otlp_req *r);
 /* One line on why a transfer failed (libcurl error, with the peer and a
  * protocol or port hint when the failure shows one). */
 void cotel__otlp_transport_cause(const cotel__otlp_exporter *e,

@@ -81,6 +81,7 @@ void cotel__otlp_req_finish(cotel__otlp_req *r, int rc) {
   if (rc != 0) {
     ADD(e, spans_failed, r->n_spans);
     ADD(e, requests_failed, 1);
+    if (r->in_doubt) ADD(e, spans_in_doubt, r->n_spans);
     note_failure(r, rc);
   }
   r->state = REQ_DONE;
@@ -189,9 +190,19 @@ static void on_success(cotel__otlp_req *r, const uint8_t *body, size_t len) {
   cotel__otlp_req_finish(r, 0);
 }
 
+bool cotel__otlp_req_sent_whole(cotel__otlp_req *r) {
+  curl_off_t up = 0;
+  if (!r->h.easy ||
+      curl_easy_getinfo(r->h.easy, CURLINFO_SIZE_UPLOAD_T, &up) != CURLE_OK)
+    return false;
+  return up > 0 && (size_t)up >= r->body.len;
+}
+
 /* libcurl failed the transfer (no complete response). */
 static void on_transport_error(cotel__otlp_req *r) {
   cotel__http_req *h = &r->h;
+  /* Sent in full, then a timeout or a cut: the receiver may have it. */
+  r->in_doubt = cotel__otlp_req_sent_whole(r);
   cotel__otlp_transport_cause(r->e, h, r->cause, sizeof r->cause);
   cotel_log(COTEL_LOG_DEBUG, "otlp: %s", r->cause);
   if (cotel__otlp_curl_retryable(h->curl_rc))
@@ -278,6 +289,7 @@ static void on_grpc_done(cotel__otlp_req *r) {
 static void on_http_done(cotel__http_req *h) {
   cotel__otlp_req *r = container_of(h, cotel__otlp_req, h);
   long st = h->status;
+  r->in_doubt = false; /* an answer, unless on_transport_error says not */
   if (r->e->cfg.grpc) {
     on_grpc_done(r);
     return;

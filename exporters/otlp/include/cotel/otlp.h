@@ -180,6 +180,11 @@ typedef struct cotel_otlp_stats {
   uint64_t spool_records_corrupt;  /**< torn or corrupt records skipped */
   uint64_t spool_spans_pending;    /**< this run's spans in the spool now */
   uint64_t spool_bytes;            /**< size of the spool's segments now */
+  /** Of spans_failed, those whose last attempt sent the whole request and
+   * got no complete answer (a timeout, a connection closed or a response
+   * cut short): the receiver may have them after all. Every other failed
+   * span is known not delivered. */
+  uint64_t spans_failed_in_doubt;
 } cotel_otlp_stats;
 
 /** Read the counters of an exporter made by cotel_otlp_exporter_new into
