@@ -260,10 +260,12 @@ def run_gen(args, env_extra, timed=None):
         p.kill()
         out, _ = p.communicate()
         return None, "hang", time.monotonic() - t0
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     res = None
-    for line in out.splitlines():
-        if line.startswith("{"):
-            res = json.loads(line)
+    if lines:
+        # With --fork the children print first; the parent's line is last.
+        res = dict(lines[-1])
+        res["_children"] = lines[:-1]
     return res, p.returncode, time.monotonic() - t0
 
 
@@ -297,7 +299,7 @@ def check(name, r, col, shut_ms, expect_exported=True, dup_ok=False, notes=""):
             problems.append("%d duplicates at the collector" % (total - uniq))
     if expect_exported and r["exported"] == 0:
         problems.append("nothing exported after recovery")
-    r = dict(r)
+    r = {k: v for k, v in r.items() if not k.startswith("_")}
     r["collector_total"], r["collector_unique"] = total, uniq
     r["lost_unaccounted"] = r["ended"] - acc
     r["notes"] = notes
@@ -387,9 +389,31 @@ def make_cert(work, name, ca, san):
     return crt, key
 
 
+def make_expired_cert(work, name, ca, san):
+    """A certificate that expired long ago (2020-01-02), signed by `ca`:
+    `openssl ca` takes explicit dates, `req -days` cannot go back."""
+    key, csr, crt = (os.path.join(work, name + x) for x in (".key", ".csr", ".pem"))
+    ext, cnf = os.path.join(work, name + ".ext"), os.path.join(work, name + ".cnf")
+    db = os.path.join(work, name + ".db")
+    open(db, "w").close()
+    with open(ext, "w") as f:
+        f.write("subjectAltName=%s\n" % san)
+    with open(cnf, "w") as f:
+        f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = %s\nnew_certs_dir = %s\n"
+                "serial = %s\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n"
+                % (db, work, os.path.join(work, name + ".srl")))
+    with open(os.path.join(work, name + ".srl"), "w") as f:
+        f.write("01\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + name)
+    openssl("ca", "-batch", "-config", cnf, "-cert", ca[1], "-keyfile", ca[0], "-in", csr,
+            "-out", crt, "-notext", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
+            "-extfile", ext)
+    return crt, key
+
+
 def fault_tls(work, col, kind):
-    """https collector; the client trusts another CA, or the certificate
-    names another host: every export refused, none retried, nothing sent
+    """https collector; the client trusts another CA, the certificate
+    expired, or it names another host: every export refused, none retried, nothing sent
     in clear text (the collector only speaks TLS: a downgrade would show as
     a plain-HTTP request it refuses, and as spans missing from `failed`)."""
     ca = make_ca(work, "ca")
@@ -400,6 +424,9 @@ def fault_tls(work, col, kind):
     elif kind == "ca":
         col.tls = make_cert(work, "server", ca, "IP:127.0.0.1,DNS:localhost")
         trust, name = other[1], "TLS: server certificate from an unknown CA"
+    elif kind == "expired":
+        col.tls = make_expired_cert(work, "server", ca, "IP:127.0.0.1,DNS:localhost")
+        trust, name = ca[1], "TLS: expired server certificate"
     else:
         col.tls = make_cert(work, "server", ca, "DNS:cotel-other.test")
         trust, name = ca[1], "TLS: hostname mismatch"
@@ -412,6 +439,60 @@ def fault_tls(work, col, kind):
         return
     if RESULTS[-1][1] and r is not None and (r["exported"] or r["retried"]):
         RESULTS[-1] = (name, False, "exported %d, retried %d" % (r["exported"], r["retried"]), RESULTS[-1][3])
+
+
+def fault_fork(work, col):
+    """fork() three times in a row while producer threads and exports are
+    in flight (batches of 100 every 50 ms). Every process keeps exporting
+    its own spans: each accounts for all of its spans, the collector holds
+    the sum, and nothing twice (a child never exports its parent's queue)."""
+    col.start()
+    name = "fork 3 children while exporting"
+    forks = 3
+    r, rc, _ = run_gen(["--duration", str(6 * S), "--rate", "2000", "--threads", "2",
+                        "--fork", str(forks), "--shutdown-timeout-ms", "3000"],
+                       {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:%d" % col.port,
+                        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100",
+                        "OTEL_BSP_SCHEDULE_DELAY": "50"})
+    if r is None:
+        RESULTS.append((name, False, "no JSON line (rc %s)" % rc, {}))
+        return
+    kids = r["_children"]
+    procs = [r] + kids
+    problems = []
+    if rc != 0 or r.get("children_failed", 1) != 0:
+        problems.append("rc %s, %s children failed" % (rc, r.get("children_failed")))
+    if len(kids) != forks:
+        problems.append("%d children reported, %d forked" % (len(kids), forks))
+    for who, x in [("parent", r)] + [("child %s" % k.get("child"), k) for k in kids]:
+        acc = x["exported"] + x["dropped"] + x["failed"] + x.get("spool_pending", 0)
+        if x["ended"] != acc:
+            problems.append("%s: ended %d != %d accounted" % (who, x["ended"], acc))
+        if x["exported"] == 0:
+            problems.append("%s exported nothing" % who)
+        if x["max_end_ns"] >= MAX_END_NS or x["shutdown_ms"] > 3000 + SHUT_MARGIN_MS:
+            problems.append("%s: max_end_ns %d, shutdown %d ms" % (who, x["max_end_ns"], x["shutdown_ms"]))
+    if r.get("exported_after_fork", 0) == 0:
+        problems.append("the parent exported nothing after forking")
+    time.sleep(0.3)
+    total, uniq = col.received()
+    exported = sum(x["exported"] for x in procs)
+    doubt = sum(x.get("in_doubt", 0) for x in procs)
+    if not exported <= uniq <= exported + doubt:
+        problems.append("collector has %d unique spans, exported %d (+%d in doubt)" % (uniq, exported, doubt))
+    if total != uniq:
+        problems.append("%d duplicates at the collector" % (total - uniq))
+    row = {k: sum(x.get(k, 0) for x in procs) for k in
+           ("started", "ended", "exported", "dropped", "failed", "retried", "in_doubt")}
+    row.update(max_end_ns=max(x["max_end_ns"] for x in procs),
+               peak_rss_kb=max(x["peak_rss_kb"] for x in procs),
+               shutdown_ms=max(x["shutdown_ms"] for x in procs),
+               collector_total=total, collector_unique=uniq,
+               lost_unaccounted=row["ended"] - row["exported"] - row["dropped"] - row["failed"],
+               notes="parent exported %d (%d after the forks), children %s" % (
+                   r["exported"], r.get("exported_after_fork", 0),
+                   ", ".join(str(k["exported"]) for k in kids)))
+    RESULTS.append((name, not problems, "; ".join(problems), row))
 
 
 def fault_dns(work, col):
@@ -490,8 +571,10 @@ FAULTS = [
     ("sigkill", fault_sigkill),
     ("tls-ok", lambda w, c: fault_tls(w, c, "ok")),
     ("tls-ca", lambda w, c: fault_tls(w, c, "ca")),
+    ("tls-expired", lambda w, c: fault_tls(w, c, "expired")),
     ("tls-host", lambda w, c: fault_tls(w, c, "host")),
     ("dns", fault_dns),
+    ("fork", fault_fork),
     ("exit", fault_exit_without_shutdown),
     ("spool", lambda w, c: fault_spool(w, c, True)),
     ("nospool", lambda w, c: fault_spool(w, c, False)),
@@ -525,6 +608,7 @@ def main():
         print("%s %s (%.1f s)%s" % ("PASS" if ok else "FAIL", name, time.monotonic() - t0,
                                      ": " + detail if detail else ""), flush=True)
         if r:
+            r = {k: v for k, v in r.items() if not k.startswith("_")}
             print("  " + json.dumps(r, sort_keys=True), flush=True)
     passed = sum(1 for x in RESULTS if x[1])
     print("%d passed, %d failed (%.0f s)" % (passed, len(RESULTS) - passed, time.monotonic() - t_all))

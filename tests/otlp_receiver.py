@@ -15,6 +15,12 @@ first line of stdout. Python 3 standard library only.
                            reset                        headers, half a body,
                                                         then a TCP reset
                            close                        close, no response
+                           junk <code> <bytes> [<type>] a body of 0xff bytes
+                           stream <MiB>                 a 200 with an endless-
+                                                        looking chunked body
+                           headers <n> <bytes>          n huge header lines
+                           evil <code>                  a text body forging
+                                                        log lines
                            ok                           the default answer
   POST /reset            forget requests and the script
   GET /received/count    number of /v1/traces requests recorded
@@ -204,6 +210,34 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"x" * 10)
                 self.wfile.flush()
                 self.abort()
+            elif kind == "junk":
+                # "junk <status> <bytes> [<content-type>]": a body of 0xff
+                # bytes (no valid protobuf, JSON or text) of that size.
+                n = int(words[2])
+                self.reply(int(words[1]), b"\xff" * n,
+                           words[3] if len(words) > 3 else ctype)
+            elif kind == "evil":
+                # "evil <status>": a text/plain body made to forge log
+                # lines: terminal escapes, CR/LF, NUL, BEL, bad UTF-8.
+                self.reply(int(words[1]),
+                           b"\x1b[31mred\r\nFAKE: all spans exported\x00\x07\x9b\xc3(\x7f\xe2\x80\x8b ok",
+                           "text/plain")
+            elif kind == "stream":
+                # "stream <MiB>": a 200 whose chunked body goes on for that
+                # many MiB (a response no client should keep whole).
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"%x\r\n%s\r\n" % (1 << 20, b"\x0a" * (1 << 20))
+                for _ in range(int(words[1])):
+                    self.wfile.write(chunk)
+                self.wfile.write(b"0\r\n\r\n")
+            elif kind == "headers":
+                # "headers <n> <bytes>": a 200 with n extra header lines of
+                # that many bytes each.
+                extra = [("X-Hostile-%d" % i, "h" * int(words[2])) for i in range(int(words[1]))]
+                self.reply(200, b"{}" if json_req else b"", ctype, extra)
             elif kind == "close":
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)

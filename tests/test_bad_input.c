@@ -532,6 +532,26 @@ static double secs_since(const struct timespec *t0) {
          (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Remote text on its way to a log line (a collector's error message). */
+static void test_bad_input_remote_text_is_printable_in_logs(void **state) {
+  (void)state;
+  char out[16];
+  /* C0, DEL, C1 (U+009B as UTF-8), a lone continuation byte: one '?' each;
+   * valid UTF-8 kept; a code point that does not fit whole is left out. */
+  const char in[] = "a\x1b[\r\n\x7f\xc2\x9b\x80\xc3\xa9z";
+  size_t n = cotel__utf8_printable(out, sizeof out, in, sizeof in - 1);
+  assert_string_equal(out, "a?[?????\xc3\xa9z");
+  assert_int_equal(n, strlen(out));
+  n = cotel__utf8_printable(out, 4, "ab\xe2\x82\xac", 5);
+  assert_string_equal(out, "ab");
+  assert_int_equal(cotel__utf8_printable(out, 1, "abc", 3), 0);
+  assert_string_equal(out, "");
+  /* In place. */
+  char buf[] = "x\ty\xffz";
+  cotel__utf8_printable(buf, sizeof buf, buf, strlen(buf));
+  assert_string_equal(buf, "x?y?z");
+}
+
 static void test_bad_input_100kib_tracestate_is_bounded(void **state) {
   const size_t len = 100 * 1024;
   char *h = malloc(len + 1);
@@ -753,6 +773,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(
           test_bad_input_one_mib_attribute_values_are_cut_to_the_limit),
       cmocka_unit_test(test_bad_input_nan_and_infinities_are_recorded_as_given),
+      cmocka_unit_test(test_bad_input_remote_text_is_printable_in_logs),
       cmocka_unit_test(test_bad_input_100kib_tracestate_is_bounded),
       cmocka_unit_test(test_bad_input_ten_thousand_baggage_members_are_bounded),
       cmocka_unit_test(test_bad_input_hostile_otel_variables_keep_the_defaults),

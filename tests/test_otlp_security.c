@@ -198,6 +198,81 @@ static void test_otlp_header_values_never_appear_in_logs(void **state) {
   otlp_spans_free(s);
 }
 
+static long peak_rss_kb(void) {
+  char line[256];
+  long kb = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmHWM:", 6)) kb = atol(line + 6);
+  fclose(f);
+  return kb;
+}
+
+/* A hostile receiver: garbage bodies, a 64 MiB response, huge headers, and
+ * text made to forge log lines. Every span is accounted for, memory stays
+ * bounded (the response is kept up to 64 KiB), and nothing the receiver
+ * wrote reaches a log line as a control character. */
+static void
+test_otlp_hostile_responses_are_bounded_and_logged_safely(void **state) {
+  otlp_fx *fx = *state;
+  otlp_spans *s = otlp_spans_new(4);
+  log_len = 0;
+  log_lines = 0;
+  log_text[0] = '\0';
+  cotel_log_set(collect, NULL, COTEL_LOG_DEBUG);
+  fx->opts.retry_max_attempts = 1;
+  otlp_fx_start(fx);
+  /* The script is UTF-8 text; \xc2\x9b is the C1 control CSI. */
+  assert_int_equal(cotel_test_receiver_script(
+                       &fx->rx, "junk 200 1048576\n"
+                                "stream 64\n"
+                                "headers 60 8000\n"
+                                "evil 400\n"
+                                "partial 2 \x1b]0;pwned\x07\x1b[2J\xc2\x9b\n"
+                                "junk 400 70000 text/plain"),
+                   0);
+  long rss0 = peak_rss_kb();
+  /* An unreadable 200 body is a success without a partial success. */
+  assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
+  /* 64 MiB of body: delivered, kept up to 64 KiB. */
+  assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), 0);
+  long rss1 = peak_rss_kb();
+  fprintf(stderr, "peak RSS %ld kB before, %ld kB after 65 MiB of bodies\n",
+          rss0, rss1);
+  assert_true(rss1 - rss0 < 16 * 1024);
+  /* 480 KB of headers: libcurl may refuse them (its header limit); either
+   * way the span is counted once. */
+  int rc = otlp_fx_export(fx, s, 0, 1, NULL);
+  assert_true(rc == 0 || rc == COTEL_EEXPORT || rc == COTEL_ERETRY);
+  assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), COTEL_EEXPORT);
+  assert_int_equal(otlp_fx_export(fx, s, 0, 4, NULL), 0); /* partial 2 of 4 */
+  assert_int_equal(otlp_fx_export(fx, s, 0, 1, NULL), COTEL_EEXPORT);
+  cotel_otlp_stats st = otlp_fx_stats(fx);
+  assert_int_equal(st.spans_exported + st.spans_failed, 9);
+  assert_int_equal(st.spans_rejected, 2);
+  otlp_fx_shutdown(fx, 1000);
+  fx->shut = true;
+  cotel_log_set(NULL, NULL, COTEL_LOG_WARN);
+  pthread_mutex_lock(&log_mu);
+  fprintf(stderr, "%u log lines:\n%s", log_lines, log_text);
+  assert_non_null(strstr(log_text, "FAKE: all spans exported")); /* quoted */
+  assert_non_null(strstr(log_text, "pwned"));
+  for (size_t i = 0; i < log_len; i++) {
+    unsigned char c = (unsigned char)log_text[i];
+    if ((c < 0x20 && c != '\n') || c == 0x7f)
+      fail_msg("control byte 0x%02x logged at %zu", c, i);
+    if (c == 0xc2 && i + 1 < log_len &&
+        (unsigned char)log_text[i + 1] >= 0x80 &&
+        (unsigned char)log_text[i + 1] < 0xa0)
+      fail_msg("a C1 control logged at %zu", i);
+  }
+  /* One log line per message: the receiver's CR/LF forged none. */
+  assert_null(strstr(log_text, "\nFAKE"));
+  pthread_mutex_unlock(&log_mu);
+  otlp_spans_free(s);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -213,6 +288,9 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(
           test_otlp_header_values_never_appear_in_logs, otlp_fx_setup,
           otlp_fx_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_otlp_hostile_responses_are_bounded_and_logged_safely,
+          otlp_fx_setup, otlp_fx_teardown),
   };
   return cotel_test_run(argc, argv, "otlp_security", tests);
 }

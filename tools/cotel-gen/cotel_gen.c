@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ typedef struct gen_opts {
   uint64_t shutdown_ms; /* bound of cotel_provider_shutdown */
   uint64_t drain_ms;    /* wait at most this for the disk spool to empty */
   bool no_shutdown;     /* exit() after the spans, no shutdown */
+  unsigned forks;       /* children forked halfway through (--duration) */
 } gen_opts;
 
 /* The pipeline's OTLP exporter (cotel-gen registers its own "otlp" factory
@@ -145,7 +147,8 @@ static void usage(void) {
           "[--threads T]\n"
           "                 [--attrs K] [--depth D] "
           "[--shutdown-timeout-ms M]\n"
-          "                 [--drain-ms MS] [--exit-without-shutdown]\n"
+          "                 [--drain-ms MS] [--exit-without-shutdown] "
+          "[--fork N]\n"
           "Everything else from OTEL_* (OTEL_TRACES_EXPORTER defaults to "
           "otlp).\n");
 }
@@ -195,11 +198,75 @@ static int parse(int argc, char **argv, gen_opts *o) {
       o->shutdown_ms = (uint64_t)d;
     } else if (!strcmp(a, "--drain-ms") && num(v, 0, 1e9, &d)) {
       o->drain_ms = (uint64_t)d;
+    } else if (!strcmp(a, "--fork") && num(v, 0, 64, &d) && d == (unsigned)d) {
+      o->forks = (unsigned)d;
     } else {
       return -1;
     }
   }
+  if (o->forks && !have_dur) return -1; /* "halfway" needs a duration */
   return have_spans != have_dur ? 0 : -1;
+}
+
+/* Counters of this process since `base` (a fork child inherits its
+ * parent's counters: it reports its own share only). */
+static void report(cotel_provider *p, const cotel_stats *base,
+                   const cotel_otlp_stats *obase, uint64_t wall_ns,
+                   uint64_t shut_ns, uint64_t max_end, const char *extra) {
+  cotel_stats st;
+  cotel_otlp_stats os;
+  memset(&os, 0, sizeof os);
+  cotel_provider_stats(p, &st);
+  if (otlp_exp) cotel_otlp_exporter_stats(otlp_exp, &os);
+  printf("{\"started\":%" PRIu64 ",\"ended\":%" PRIu64 ",\"exported\":%" PRIu64
+         ",\"dropped\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"retried\":%" PRIu64
+         ",\"wall_ms\":%" PRIu64 ",\"shutdown_ms\":%" PRIu64
+         ",\"max_end_ns\":%" PRIu64 ",\"peak_rss_kb\":%ld"
+         ",\"spool_pending\":%" PRIu64 ",\"spool_written\":%" PRIu64
+         ",\"spool_replayed\":%" PRIu64 ",\"spool_recovered\":%" PRIu64
+         ",\"spool_dropped\":%" PRIu64 ",\"spool_duplicated\":%" PRIu64
+         ",\"spool_corrupt\":%" PRIu64 ",\"in_doubt\":%" PRIu64 "%s}\n",
+         st.spans_started - base->spans_started,
+         st.spans_ended - base->spans_ended,
+         st.spans_exported - base->spans_exported,
+         st.spans_dropped - base->spans_dropped,
+         st.spans_export_failed - base->spans_export_failed,
+         st.export_retries - base->export_retries, wall_ns / 1000000,
+         shut_ns / 1000000, max_end, peak_rss_kb(),
+         os.spool_spans_pending - obase->spool_spans_pending,
+         os.spool_spans_written - obase->spool_spans_written,
+         os.spool_spans_replayed - obase->spool_spans_replayed,
+         os.spool_spans_recovered - obase->spool_spans_recovered,
+         os.spool_spans_dropped - obase->spool_spans_dropped,
+         os.spool_spans_duplicated - obase->spool_spans_duplicated,
+         os.spool_records_corrupt - obase->spool_records_corrupt,
+         os.spans_failed_in_doubt - obase->spans_failed_in_doubt, extra);
+  fflush(stdout);
+}
+
+/* A fork child (only this thread survives fork): one producer thread until
+ * the parent's deadline, a bounded shutdown, its own JSON line, exit. */
+static void child_main(cotel_provider *p, cotel_tracer *tr, const gen_opts *o,
+                       uint64_t deadline_ns, unsigned index) {
+  cotel_stats base;
+  cotel_otlp_stats obase;
+  char extra[64];
+  memset(&obase, 0, sizeof obase);
+  cotel_provider_stats(p, &base);
+  if (otlp_exp) cotel_otlp_exporter_stats(otlp_exp, &obase);
+  gen_opts co = *o;
+  co.threads = 1;
+  co.rate = o->rate / o->threads;
+  worker w = {.o = &co, .tr = tr, .deadline_ns = deadline_ns};
+  uint64_t t0 = now_ns();
+  worker_main(&w);
+  uint64_t t1 = now_ns();
+  cotel_provider_shutdown(p, o->shutdown_ms);
+  uint64_t t2 = now_ns();
+  snprintf(extra, sizeof extra, ",\"child\":%u,\"pid\":%ld", index,
+           (long)getpid());
+  report(p, &base, &obase, t1 - t0, t2 - t1, w.max_end_ns, extra);
+  _exit(0);
 }
 
 int main(int argc, char **argv) {
@@ -237,6 +304,28 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  /* Fork while the producers and the exporter work: the children make
+   * their own spans, the parent goes on with its own. */
+  pid_t kids[64];
+  unsigned n_kids = 0, kids_failed = 0;
+  uint64_t exported_at_fork = 0;
+  if (o.forks) {
+    uint64_t deadline = t0 + (uint64_t)(o.duration_s * 1e9);
+    sleep_until(t0 + (uint64_t)(o.duration_s * 0.5e9));
+    cotel_stats at;
+    cotel_provider_stats(p, &at);
+    exported_at_fork = at.spans_exported;
+    fflush(stdout);
+    for (unsigned i = 0; i < o.forks; i++) {
+      pid_t pid = fork();
+      if (pid == 0) child_main(p, tr, &o, deadline, i + 1);
+      if (pid < 0) {
+        kids_failed++;
+        continue;
+      }
+      kids[n_kids++] = pid;
+    }
+  }
   uint64_t max_end = 0;
   for (unsigned i = 0; i < o.threads; i++) {
     pthread_join(ws[i].th, NULL);
@@ -258,25 +347,26 @@ int main(int argc, char **argv) {
   uint64_t t1 = now_ns();
   cotel_provider_shutdown(p, o.shutdown_ms);
   uint64_t t2 = now_ns();
-  cotel_stats st;
-  cotel_provider_stats(p, &st);
-  if (otlp_exp) cotel_otlp_exporter_stats(otlp_exp, &os);
-  printf("{\"started\":%" PRIu64 ",\"ended\":%" PRIu64 ",\"exported\":%" PRIu64
-         ",\"dropped\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"retried\":%" PRIu64
-         ",\"wall_ms\":%" PRIu64 ",\"shutdown_ms\":%" PRIu64
-         ",\"max_end_ns\":%" PRIu64 ",\"peak_rss_kb\":%ld"
-         ",\"spool_pending\":%" PRIu64 ",\"spool_written\":%" PRIu64
-         ",\"spool_replayed\":%" PRIu64 ",\"spool_recovered\":%" PRIu64
-         ",\"spool_dropped\":%" PRIu64 ",\"spool_duplicated\":%" PRIu64
-         ",\"spool_corrupt\":%" PRIu64 ",\"in_doubt\":%" PRIu64 "}\n",
-         st.spans_started, st.spans_ended, st.spans_exported, st.spans_dropped,
-         st.spans_export_failed, st.export_retries, (t1 - t0) / 1000000,
-         (t2 - t1) / 1000000, max_end, peak_rss_kb(), os.spool_spans_pending,
-         os.spool_spans_written, os.spool_spans_replayed,
-         os.spool_spans_recovered, os.spool_spans_dropped,
-         os.spool_spans_duplicated, os.spool_records_corrupt,
-         os.spans_failed_in_doubt);
-  fflush(stdout);
+  for (unsigned i = 0; i < n_kids; i++) {
+    int status;
+    if (waitpid(kids[i], &status, 0) != kids[i] || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+      kids_failed++;
+  }
+  char extra[128] = "";
+  if (o.forks) {
+    cotel_stats end;
+    cotel_provider_stats(p, &end);
+    snprintf(extra, sizeof extra,
+             ",\"forks\":%u,\"children_failed\":%u,"
+             "\"exported_after_fork\":%" PRIu64,
+             o.forks, kids_failed, end.spans_exported - exported_at_fork);
+  }
+  cotel_stats zero;
+  cotel_otlp_stats ozero;
+  memset(&zero, 0, sizeof zero);
+  memset(&ozero, 0, sizeof ozero);
+  report(p, &zero, &ozero, t1 - t0, t2 - t1, max_end, extra);
   cotel_provider_destroy(p);
   free(ws);
   return 0;

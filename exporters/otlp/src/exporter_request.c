@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "cotel/internal/time.h"
+#include "cotel/internal/utf8.h"
 #include "exporter_internal.h"
 #include "spool_hooks.h"
 #include "cotel/internal/otlp_response.h"
@@ -308,10 +309,12 @@ static void on_http_done(cotel__http_req *h) {
   } else {
     /* Not retryable (OTLP spec "Failures"): the body, when it is text, says
      * why; a protobuf google.rpc.Status is not decoded. */
-    int n = (int)(h->resp.len < 200 ? h->resp.len : 200);
-    snprintf(r->cause, sizeof r->cause, "answered HTTP %ld%s%.*s", st,
-             text_body(r) && n ? ": " : "", text_body(r) ? n : 0,
-             (const char *)h->resp.data);
+    char said[201] = "";
+    if (text_body(r))
+      cotel__utf8_printable(said, sizeof said, (const char *)h->resp.data,
+                            h->resp.len);
+    snprintf(r->cause, sizeof r->cause, "answered HTTP %ld%s%s", st,
+             said[0] ? ": " : "", said);
     if (st == 404 || st == 405 || st == 415)
       snprintf(r->cause + strlen(r->cause), sizeof r->cause - strlen(r->cause),
                " (is %s an OTLP/HTTP traces endpoint?)", r->e->cfg.url);

@@ -7,12 +7,12 @@
 #include <string.h>
 
 #include "cotel/internal/otlp_response.h"
+#include "cotel/internal/utf8.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
+/* The message goes to a log line: no control characters from the peer. */
 static void copy_msg(const char *s, size_t n, char *msg, size_t cap) {
-  if (n >= cap) n = cap - 1;
-  memcpy(msg, s, n);
-  msg[n] = 0;
+  cotel__utf8_printable(msg, cap, s, n);
 }
 
 static bool partial_pb(const uint8_t *body, size_t n, int64_t *rejected,
@@ -73,6 +73,7 @@ static bool partial_json(const char *b, size_t n, int64_t *rejected, char *msg,
       msg[o++] = *v;
     }
     msg[o] = 0;
+    cotel__utf8_printable(msg, cap, msg, o);
     found = found || o > 0;
   }
   return found;

@@ -10,6 +10,7 @@
 
 #include "cotel/common.h"
 #include "cotel/internal/pct.h"
+#include "cotel/internal/utf8.h"
 #include "cotel/internal/base64.h"
 #include "cotel/internal/http.h"
 #include "cotel/internal/otlp_grpc.h"
@@ -46,7 +47,7 @@ void cotel__grpc_header(cotel__grpc_result *g, const char *line, size_t n) {
      * as received rather than lose the message). */
     if (vn > sizeof g->message - 1) vn = sizeof g->message - 1;
     o = cotel__pct_decode_lenient(v, vn, g->message);
-    g->message[o] = 0;
+    cotel__utf8_printable(g->message, sizeof g->message, g->message, o);
   } else if ((v = cotel__http_header_value(line, n, "grpc-status-details-bin",
                                            &vn))) {
     g->details_cut = vn >= sizeof g->details;

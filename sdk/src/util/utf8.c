@@ -102,3 +102,26 @@ char *cotel__utf8_repair(char *dst, const char *s, size_t n) {
   }
   return dst;
 }
+
+size_t cotel__utf8_printable(char *dst, size_t cap, const char *s, size_t n) {
+  const uint8_t *u = (const uint8_t *)s;
+  size_t i = 0, o = 0;
+  if (cap == 0) return 0;
+  while (i < n) {
+    uint32_t cp = u[i];
+    size_t k = 1;
+    if (cp >= 0x80) k = cotel__utf8_decode(u + i, n - i, &cp);
+    bool bad = cp == COTEL__UTF8_INVALID || cp < 0x20 || cp == 0x7f ||
+               (cp >= 0x80 && cp < 0xa0);
+    size_t w = bad ? 1 : k;
+    if (o + w >= cap) break;
+    if (bad)
+      dst[o] = '?';
+    else
+      memmove(dst + o, s + i, k); /* in place: o <= i */
+    o += w;
+    i += k;
+  }
+  dst[o] = 0;
+  return o;
+}

@@ -28,6 +28,14 @@ size_t cotel__utf8_len_slow(const char *s, size_t n, bool *clean);
  * end of what was written (cotel__utf8_len bytes). */
 char *cotel__utf8_repair(char *dst, const char *s, size_t n);
 
+/* Copy s[0..n) to dst[0..cap) as a line fit for a log: control characters
+ * (C0, DEL, C1: newlines, terminal escapes) and ill-formed bytes become '?',
+ * and the copy stops before a code point that would not fit whole. Text a
+ * remote peer sent (a collector's error message) goes through this before
+ * any log line. dst may be s (in place). Always NUL-terminates (cap >= 1);
+ * returns the bytes written before the NUL. */
+size_t cotel__utf8_printable(char *dst, size_t cap, const char *s, size_t n);
+
 /* True when s[0..n) is all ASCII: whole words, the last one overlapping,
  * and no byte loop for short strings. */
 static inline bool cotel__utf8_is_ascii(const char *s, size_t n) {
