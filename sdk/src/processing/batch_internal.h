@@ -59,6 +59,10 @@ struct cotel__batch_worker {
   size_t tick_target; /* export everything below this position */
   bool saw_shutdown;
   bool finishing;
+  /* Export objects whose export is over, kept for the next ones (linked by
+   * next_done): steady exporting allocates nothing. */
+  struct cotel__batch_export *spare;
+  unsigned n_spare;
 };
 
 struct cotel__batch {

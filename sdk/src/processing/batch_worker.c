@@ -5,6 +5,7 @@
  * runs the shutdown sequence by its deadline. */
 #include <signal.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cotel/internal/time.h"
@@ -33,6 +34,61 @@ void cotel__batch_export_free(cotel__batch_export *ex) {
   for (size_t i = 0; i < ex->n; i++)
     cotel_span_data_release(ex->spans[i]);
   free(ex);
+}
+
+/* Spare export objects: at most this many beyond those in flight. */
+#define SPARE_MAX 8u
+
+static void on_spare_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
+/* An export object for up to max_export_batch_size spans, its timer
+ * initialised (loop thread): a spare one when there is, else a new one.
+ * Spares keep their timer handle, so that reusing one needs no close
+ * callback to have run first. */
+static cotel__batch_export *export_get(cotel__batch_worker *w) {
+  cotel__batch_export *ex = w->spare;
+  if (ex) {
+    w->spare = ex->next_done;
+    w->n_spare--;
+    /* Clear the header but the timer handle, which the loop links to. */
+    uv_timer_t keep;
+    memcpy(&keep, &ex->timer, sizeof keep);
+    memset(ex, 0, offsetof(cotel__batch_export, spans));
+    memcpy(&ex->timer, &keep, sizeof keep);
+  } else {
+    ex = calloc(1, sizeof *ex + w->b->opt.max_export_batch_size *
+                                    sizeof(const cotel_span_data *));
+    if (!ex) return NULL;
+    uv_timer_init(&w->loop, &ex->timer);
+  }
+  ex->timer.data = ex;
+  ex->timer_live = true;
+  return ex;
+}
+
+/* An export that is over: unlinked, its spans released, its timer stopped
+ * (loop thread). Kept as a spare, or its timer closed and then freed. */
+static void export_put(cotel__batch_worker *w, cotel__batch_export *ex) {
+  if (w->n_spare >= SPARE_MAX || w->finishing) {
+    ex->timer.data = ex;
+    uv_close((uv_handle_t *)&ex->timer, on_spare_closed);
+    return;
+  }
+  ex->next_done = w->spare;
+  w->spare = ex;
+  w->n_spare++;
+}
+
+/* Close every spare (the worker is finishing). */
+static void spares_close(cotel__batch_worker *w) {
+  while (w->spare) {
+    cotel__batch_export *ex = w->spare;
+    w->spare = ex->next_done;
+    w->n_spare--;
+    uv_close((uv_handle_t *)&ex->timer, on_spare_closed);
+  }
 }
 
 static void unlink_export_locked(cotel__batch *b, cotel__batch_export *ex) {
@@ -159,9 +215,14 @@ static void process_done(cotel__batch_worker *w) {
     for (size_t i = 0; i < ex->n; i++)
       cotel_span_data_release(ex->spans[i]);
     ex->n = 0;
-    if (ex->timer_live) {
+    if (ex->timer_live && !ex->timer_closing) {
       uv_timer_stop(&ex->timer);
-      close_export_timer(ex); /* the close callback frees */
+      pthread_mutex_lock(&b->mu);
+      unlink_export_locked(b, ex);
+      pthread_mutex_unlock(&b->mu);
+      export_put(w, ex); /* its timer handle goes with it */
+    } else if (ex->timer_live) {
+      /* finish() is closing its timer: the close callback frees. */
     } else {
       pthread_mutex_lock(&b->mu);
       unlink_export_locked(b, ex);
@@ -175,8 +236,7 @@ static void process_done(cotel__batch_worker *w) {
  * spans it took (0: nothing could be popped). */
 static size_t start_export(cotel__batch_worker *w, size_t max) {
   cotel__batch *b = w->b;
-  cotel__batch_export *ex =
-      calloc(1, sizeof *ex + max * sizeof(const cotel_span_data *));
+  cotel__batch_export *ex = export_get(w);
   size_t n = 0;
   int rc = COTEL__MPSC_OK;
   if (!ex) {
@@ -194,16 +254,12 @@ static size_t start_export(cotel__batch_worker *w, size_t max) {
   }
   if (rc == COTEL__MPSC_BUSY) uv_timer_start(&w->retry, on_retry, 1, 0);
   if (n == 0) {
-    free(ex);
+    export_put(w, ex);
     return 0;
   }
   ex->n = n;
-  if (b->opt.export_timeout_ms > 0) {
-    uv_timer_init(&w->loop, &ex->timer);
-    ex->timer.data = ex;
-    ex->timer_live = true;
+  if (b->opt.export_timeout_ms > 0)
     uv_timer_start(&ex->timer, on_export_timeout, b->opt.export_timeout_ms, 0);
-  }
   pthread_mutex_lock(&b->mu);
   ex->incarnation = b->incarnation;
   ex->next = b->exports;
@@ -260,6 +316,7 @@ static void finish(cotel__batch_worker *w, int rc) {
   pthread_cond_broadcast(&b->cv);
   pthread_mutex_unlock(&b->mu);
 
+  spares_close(w);
   uv_close((uv_handle_t *)&w->wake, NULL);
   uv_close((uv_handle_t *)&w->tick, NULL);
   uv_close((uv_handle_t *)&w->retry, NULL);

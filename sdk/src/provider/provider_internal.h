@@ -90,7 +90,7 @@ void cotel__pool_destroy(struct cotel_provider *p);
 /* cotel__pool_trim: cotel/internal/pool.h. Automatic trims are at most
  * COTEL__POOL_TRIM_NS apart. */
 #define COTEL__POOL_TRIM_NS 1000000000ull
-/* Records kept free beyond what the last interval needed. */
+/* The least headroom a trim keeps free (pool.c, cotel__pool_trim). */
 #define COTEL__POOL_TRIM_SLACK 128
 
 /* The calling thread's cache (pool.c). initial-exec: one %fs-relative

@@ -255,15 +255,19 @@ static struct cotel__span *record_new(struct cotel_provider *p) {
 
 /* Records that stayed free for a whole interval were not needed by the
  * load of that interval: free them (whole batches, from the top of the
- * stack) beyond a slack, so that a steady load keeps allocating nothing
- * while the surplus of a burst goes back to the system. */
+ * stack) beyond a headroom, so that a steady load keeps allocating nothing
+ * while the surplus of a burst goes back to the system. The headroom is as
+ * many records as the interval had in use at its peak (at least a slack):
+ * a load whose export lags by a varying amount does not free and
+ * re-allocate every interval, and what stays is within 2x of the need. */
 size_t cotel__pool_trim(struct cotel_provider *p) {
   struct cotel__span *victims = NULL;
   size_t n = 0;
   pthread_mutex_lock(&p->mu);
-  size_t surplus = p->free_min > COTEL__POOL_TRIM_SLACK
-                       ? p->free_min - COTEL__POOL_TRIM_SLACK
-                       : 0;
+  size_t peak_used = p->n_records - p->free_min;
+  size_t keep =
+      peak_used > COTEL__POOL_TRIM_SLACK ? peak_used : COTEL__POOL_TRIM_SLACK;
+  size_t surplus = p->free_min > keep ? p->free_min - keep : 0;
   while (p->free && p->free->batch_n <= surplus) {
     struct cotel__span *b = pop_batch_locked(p);
     surplus -= b->batch_n;
