@@ -81,16 +81,27 @@ int main(int argc, char **argv) {
   steady(tr, settle);
   long after = rss_kb();
   cotel_provider_stats(p, &st2);
+  /* Bytes per queued span: what the pools hold per record at the burst's
+   * peak (records, their arenas and chunks), and the resident growth over
+   * the records the burst added. */
+  double pool_per = st1.pool_records
+                        ? (double)st1.pool_bytes / (double)st1.pool_records
+                        : 0;
+  double rss_per = st1.pool_records > st0.pool_records
+                       ? (double)(peak - before) * 1024.0 /
+                             (double)(st1.pool_records - st0.pool_records)
+                       : 0;
   printf(
       "{\"burst\":%ld,\"rss_start_kb\":%ld,\"rss_steady_kb\":%ld,"
       "\"rss_burst_kb\":%ld,\"rss_after_kb\":%ld,"
       "\"records_steady\":%llu,\"records_burst\":%llu,"
       "\"records_after\":%llu,\"pool_bytes_after\":%llu,"
-      "\"dropped\":%llu}\n",
+      "\"dropped\":%llu,\"pool_bytes_per_queued_span\":%.0f,"
+      "\"rss_bytes_per_queued_span\":%.0f}\n",
       burst, start, before, peak, after, (unsigned long long)st0.pool_records,
       (unsigned long long)st1.pool_records,
       (unsigned long long)st2.pool_records, (unsigned long long)st2.pool_bytes,
-      (unsigned long long)st2.spans_dropped);
+      (unsigned long long)st2.spans_dropped, pool_per, rss_per);
   cotel_provider_destroy(p);
   return 0;
 }

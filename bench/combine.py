@@ -57,7 +57,8 @@ for (case, impl, metric), v in vals.items():
         x = statistics.median(v)
     combined.append({"case": case, "impl": impl, "metric": metric,
                      "value": round(x, 4)})
-for extra in ("http_hop.json", "seed_ab_1000.json", "otlp_export.json"):
+for extra in ("http_hop.json", "seed_ab_1000.json", "otlp_export.json",
+              "memory.json"):
     try:
         with open(os.path.join(out, extra)) as f:
             for c in json.load(f)["cases"]:
@@ -178,6 +179,9 @@ TARGETS = [
     ("2 producers / 1 <= 1.15", c("threads_2_vs_1", "thread_cpu_ratio"),
      1.15),
 ]
+mem = get.get(("memory_burst_1m", "cotel", "rss_after_burst_over_steady"))
+if mem is not None:
+    TARGETS.append(("RSS after a 1M burst <= 2x steady", mem, 2.0))
 hop_u = get.get(("http_hop", "untraced", "rps"))
 hop_t = get.get(("http_hop", "traced", "rps"))
 print()

@@ -39,7 +39,7 @@ fi
 mkdir -p "$OUT"
 rm -rf "$OUT/rounds"
 mkdir -p "$OUT/rounds"
-rm -f "$OUT/results.json" "$OUT/http_hop.json" "$OUT/seed_ab_1000.json" \
+rm -f "$OUT/results.json" "$OUT/http_hop.json" "$OUT/seed_ab_1000.json" "$OUT/memory.json" \
   "$OUT/otlp.json" "$OUT/chart.svg"
 
 say() { printf '%s\n' "$*"; }
@@ -127,6 +127,29 @@ if [ "${BENCH_OTLP_EXPORT:-1}" != 0 ] && [ -x "$OTLPBENCH" ]; then
   fi
   "$OTLPBENCH" --json "$OUT/otlp.json" ||
     say "note: the OTLP export benchmark failed"
+fi
+
+# Memory: bytes per queued span, and resident memory after a burst of 1M
+# spans against the steady state (cotel only; the pools trim themselves).
+POOLBENCH=$BUILD/bin/cotel-bench-pool-rss
+if [ "${BENCH_MEMORY:-1}" != 0 ] && [ -x "$POOLBENCH" ]; then
+  hr "cotel memory: a burst of 1M spans through a 65,536-span queue"
+  if "$POOLBENCH" 1000000 3 >"$OUT/pool_rss.raw" 2>/dev/null; then
+    cat "$OUT/pool_rss.raw"
+    python3 - "$OUT/pool_rss.raw" "$OUT/memory.json" <<'PY' ||
+import json, sys
+r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+cases = [("pool_bytes_per_queued_span", r["pool_bytes_per_queued_span"]),
+         ("rss_bytes_per_queued_span", r["rss_bytes_per_queued_span"]),
+         ("rss_after_burst_over_steady", r["rss_after_kb"] / r["rss_steady_kb"])]
+json.dump({"cases": [{"case": "memory_burst_1m", "impl": "cotel", "metric": m,
+                      "value": round(v, 3)} for m, v in cases]},
+          open(sys.argv[2], "w"))
+PY
+      say "note: no memory.json"
+  else
+    say "note: the memory benchmark failed"
+  fi
 fi
 
 # Instrumentation cost: a SERVER span per request and an instrumented
