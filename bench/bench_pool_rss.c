@@ -84,9 +84,8 @@ int main(int argc, char **argv) {
   /* Bytes per queued span: what the pools hold per record at the burst's
    * peak (records, their arenas and chunks), and the resident growth over
    * the records the burst added. */
-  double pool_per = st1.pool_records
-                        ? (double)st1.pool_bytes / (double)st1.pool_records
-                        : 0;
+  double pool_per =
+      st1.pool_records ? (double)st1.pool_bytes / (double)st1.pool_records : 0;
   double rss_per = st1.pool_records > st0.pool_records
                        ? (double)(peak - before) * 1024.0 /
                              (double)(st1.pool_records - st0.pool_records)

@@ -247,7 +247,9 @@ static void report(cotel_provider *p, const cotel_stats *base,
 /* A fork child (only this thread survives fork): one producer thread until
  * the parent's deadline, a bounded shutdown, its own JSON line, exit. */
 static void child_main(cotel_provider *p, cotel_tracer *tr, const gen_opts *o,
-                       uint64_t deadline_ns, unsigned index) {
+                       uint64_t deadline_ns, unsigned index,
+                       worker *parent_ws) {
+  free(parent_ws); /* the parent's producers do not exist here */
   cotel_stats base;
   cotel_otlp_stats obase;
   char extra[64];
@@ -266,6 +268,7 @@ static void child_main(cotel_provider *p, cotel_tracer *tr, const gen_opts *o,
   snprintf(extra, sizeof extra, ",\"child\":%u,\"pid\":%ld", index,
            (long)getpid());
   report(p, &base, &obase, t1 - t0, t2 - t1, w.max_end_ns, extra);
+  cotel_provider_destroy(p);
   _exit(0);
 }
 
@@ -318,7 +321,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
     for (unsigned i = 0; i < o.forks; i++) {
       pid_t pid = fork();
-      if (pid == 0) child_main(p, tr, &o, deadline, i + 1);
+      if (pid == 0) child_main(p, tr, &o, deadline, i + 1, ws);
       if (pid < 0) {
         kids_failed++;
         continue;
