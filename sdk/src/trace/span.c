@@ -226,7 +226,7 @@ int cotel_span_start_sized(cotel_tracer *t, const char *name,
   struct cotel_provider *p = t->p;
   cotel_context *parent =
       opts->parent ? opts->parent : cotel__context_current_inline();
-  size_t nlen = strlen(name);
+  size_t nlen = 0; /* measured only where the name is used */
 
   /* The parent's span context, read in place: the parent context holds a
    * reference to whatever its cached pointer points to. */
@@ -285,6 +285,7 @@ int cotel_span_start_sized(cotel_tracer *t, const char *name,
       by_sampler = true;
     }
   } else {
+    nlen = strlen(name);
     cotel_sampling_params sp = {
         .parent = parent,
         .parent_sc = psc,
@@ -329,6 +330,7 @@ int cotel_span_start_sized(cotel_tracer *t, const char *name,
     if (by_sampler) COTEL__COUNT_ONE(p, sampled_out);
     return rc;
   }
+  if (!nlen) nlen = strlen(name);
   start_recording(r, parent, t, name, nlen, opts, &sr);
   cotel_span_processor **procs = p->procs;
   size_t n = p->n_procs;
@@ -343,6 +345,17 @@ void cotel_span_end(cotel_span s, uint64_t end_ns) {
   struct cotel__span *r = s.rec;
   if (!r) return;
   uint8_t seen = atomic_load_explicit(&r->state, memory_order_relaxed);
+  if (seen == COTEL__SPAN_NONRECORDING) {
+    /* Nothing of a non-recording record changes at its end but the state:
+     * no lock, one compare-and-swap, so that ending twice (or racing)
+     * gives the live reference back once. */
+    if (atomic_load_explicit(&r->gen, memory_order_acquire) == s.gen &&
+        atomic_compare_exchange_strong_explicit(
+            &r->state, &seen, COTEL__SPAN_ENDED, memory_order_acq_rel,
+            memory_order_relaxed))
+      cotel__span_unref(r);
+    return;
+  }
   if (seen == COTEL__SPAN_RECORDING && !end_ns) end_ns = now_ns();
   cotel__span_lock(r);
   uint8_t st = atomic_load_explicit(&r->state, memory_order_relaxed);
