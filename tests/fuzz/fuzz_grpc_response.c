@@ -39,6 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     CHECK(g.status >= -1);
     CHECK(memchr(g.message, '\0', sizeof g.message) != NULL);
+    /* It goes to log lines: no C0 control or DEL, whatever was encoded. */
+    for (const unsigned char *p = (const unsigned char *)g.message; *p; p++)
+      CHECK(*p >= 0x20 && *p != 0x7f);
     CHECK(memchr(g.details, '\0', sizeof g.details) != NULL);
     if (!g.details_cut) {
       uint64_t ms = 0;

@@ -11,13 +11,17 @@
  *     with the protobuf-c oracle; the decoder must read back exactly the
  *     rejected count and the (truncated) message.
  *   mode % 4 == 3: the same as OTLP/JSON (rejectedSpans as a string, the
- *     message without escapes); rejected count and message must round-trip. */
+ *     message without escapes); rejected count and message must round-trip.
+ * The message is for a log line: every mode checks it holds no control
+ * character, and the round trips expect the sent text made printable
+ * (cotel__utf8_printable: controls and ill-formed bytes become '?'). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cotel/internal/otlp_response.h"
+#include "cotel/internal/utf8.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 #define CHECK(c)                                                               \
@@ -47,9 +51,24 @@ static char *clean_msg(const uint8_t *d, size_t n, int json) {
   return m;
 }
 
+/* No C0 control or DEL reaches a log line (C1 controls are two-byte
+ * sequences, checked by the round trips through cotel__utf8_printable). */
+static void check_printable(const char *msg) {
+  for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+    CHECK(*p >= 0x20 && *p != 0x7f);
+}
+
+/* What the decoder should hand back for `text` with capacity `cap`. */
+static char *expected_msg(const char *text, size_t raw, size_t cap) {
+  char *want = malloc(cap);
+  if (want) cotel__utf8_printable(want, cap, text, raw);
+  return want;
+}
+
 static void check_consistent(bool found, int64_t rejected, const char *msg,
                              size_t cap, bool json) {
   CHECK(memchr(msg, 0, cap) != NULL);
+  check_printable(msg);
   if (!found) {
     CHECK(rejected == 0);
     /* Protobuf: a message alone counts as found; JSON: likewise. */
@@ -86,9 +105,11 @@ static void oracle_pb(const uint8_t *d, size_t n, size_t cap, char *msg) {
      * field tag is 1 (0x0a) never is. */
     CHECK(found == (want != 0 || text[0] != 0));
     if (len > 0) {
+      char *exp = expected_msg(text, strlen(text), cap);
       CHECK(got == want);
-      CHECK(strncmp(msg, text, cap - 1) == 0);
-      CHECK(strlen(msg) == (strlen(text) < cap ? strlen(text) : cap - 1));
+      check_printable(msg);
+      if (exp) CHECK(strcmp(msg, exp) == 0);
+      free(exp);
     }
   }
   free(wire);
@@ -113,8 +134,12 @@ static void oracle_json(const uint8_t *d, size_t n, size_t cap, char *msg) {
     bool found = cotel__otlp_partial_success((const uint8_t *)body, (size_t)bn,
                                              true, &got, msg, cap);
     CHECK(got == (int64_t)want);
-    /* Truncation to cap-1 bytes happens byte-wise. */
-    CHECK(strncmp(msg, text, cap - 1) == 0);
+    /* Collected byte-wise up to cap-1 bytes, then made printable. */
+    size_t raw = strlen(text) < cap - 1 ? strlen(text) : cap - 1;
+    char *exp = expected_msg(text, raw, cap);
+    check_printable(msg);
+    if (exp) CHECK(strcmp(msg, exp) == 0);
+    free(exp);
     CHECK(found == (want != 0 || (text[0] != 0 && cap > 1)));
   }
   free(body);
