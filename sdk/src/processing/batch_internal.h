@@ -34,7 +34,6 @@ typedef struct cotel__batch_export {
   unsigned incarnation;   /* b->incarnation when it started */
   struct cotel__batch_export *prev, *next; /* b->exports (mu) */
   struct cotel__batch_export *next_done;   /* b->done_list (mu) */
-  uv_timer_t timer;                        /* export_timeout_ms (loop) */
   size_t pos0;                             /* queue position of spans[0] */
   int rc;                                  /* done's result (mu) */
   bool done;                               /* done() was called (mu) */
@@ -42,6 +41,9 @@ typedef struct cotel__batch_export {
   bool timer_live;    /* timer initialised, close callback not run (mu) */
   bool timer_closing; /* uv_close called (loop) */
   size_t n;           /* spans still retained */
+  /* Last of the header: a spare's reuse clears everything before it and
+   * keeps the handle, which the loop links to (batch_worker.c). */
+  uv_timer_t timer; /* export_timeout_ms (loop) */
   const cotel_span_data *spans[];
 } cotel__batch_export;
 
