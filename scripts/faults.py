@@ -272,21 +272,31 @@ def run_gen(args, env_extra, timed=None):
 RESULTS = []  # (name, ok, detail, counters)
 
 
+def accounted(r):
+    return r["exported"] + r["dropped"] + r["failed"] + r.get("spool_pending", 0)
+
+
+def process_problems(r, shut_ms, who=""):
+    """What one producer process's JSON line breaks: span_end bound,
+    memory, exact accounting, shutdown bound."""
+    p = []
+    if r["max_end_ns"] >= MAX_END_NS:
+        p.append("max_end_ns %d" % r["max_end_ns"])
+    if r["peak_rss_kb"] >= MAX_RSS_KB:
+        p.append("peak_rss_kb %d" % r["peak_rss_kb"])
+    if r["ended"] != accounted(r):
+        p.append("ended %d != exported+dropped+failed+spooled %d" % (r["ended"], accounted(r)))
+    if r["shutdown_ms"] > shut_ms + SHUT_MARGIN_MS:
+        p.append("shutdown %d ms > %d" % (r["shutdown_ms"], shut_ms + SHUT_MARGIN_MS))
+    return [who + x for x in p]
+
+
 def check(name, r, col, shut_ms, expect_exported=True, dup_ok=False, notes=""):
-    problems = []
     if r is None:
         RESULTS.append((name, False, "no JSON line from the producer", {}))
         return
-    pend = r.get("spool_pending", 0)
-    if r["max_end_ns"] >= MAX_END_NS:
-        problems.append("max_end_ns %d" % r["max_end_ns"])
-    if r["peak_rss_kb"] >= MAX_RSS_KB:
-        problems.append("peak_rss_kb %d" % r["peak_rss_kb"])
-    acc = r["exported"] + r["dropped"] + r["failed"] + pend
-    if r["ended"] != acc:
-        problems.append("ended %d != exported+dropped+failed+spooled %d" % (r["ended"], acc))
-    if r["shutdown_ms"] > shut_ms + SHUT_MARGIN_MS:
-        problems.append("shutdown %d ms > %d" % (r["shutdown_ms"], shut_ms + SHUT_MARGIN_MS))
+    acc = accounted(r)
+    problems = process_problems(r, shut_ms)
     total, uniq = (0, 0)
     if col is not None:
         time.sleep(0.3)  # the file exporter flushes every 50 ms
@@ -465,13 +475,9 @@ def fault_fork(work, col):
     if len(kids) != forks:
         problems.append("%d children reported, %d forked" % (len(kids), forks))
     for who, x in [("parent", r)] + [("child %s" % k.get("child"), k) for k in kids]:
-        acc = x["exported"] + x["dropped"] + x["failed"] + x.get("spool_pending", 0)
-        if x["ended"] != acc:
-            problems.append("%s: ended %d != %d accounted" % (who, x["ended"], acc))
+        problems += process_problems(x, 3000, who + ": ")
         if x["exported"] == 0:
             problems.append("%s exported nothing" % who)
-        if x["max_end_ns"] >= MAX_END_NS or x["shutdown_ms"] > 3000 + SHUT_MARGIN_MS:
-            problems.append("%s: max_end_ns %d, shutdown %d ms" % (who, x["max_end_ns"], x["shutdown_ms"]))
     if r.get("exported_after_fork", 0) == 0:
         problems.append("the parent exported nothing after forking")
     time.sleep(0.3)
@@ -488,7 +494,7 @@ def fault_fork(work, col):
                peak_rss_kb=max(x["peak_rss_kb"] for x in procs),
                shutdown_ms=max(x["shutdown_ms"] for x in procs),
                collector_total=total, collector_unique=uniq,
-               lost_unaccounted=row["ended"] - row["exported"] - row["dropped"] - row["failed"],
+               lost_unaccounted=row["ended"] - accounted(row),
                notes="parent exported %d (%d after the forks), children %s" % (
                    r["exported"], r.get("exported_after_fork", 0),
                    ", ".join(str(k["exported"]) for k in kids)))
